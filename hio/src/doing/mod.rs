@@ -1,0 +1,560 @@
+//! Doers and their schedulers: [`Doer`], [`DoDoer`], [`Doist`], and coroutine
+//! doers made with [`doify`].
+//!
+//! A scheduler holds its doers in a list and, for each one that is running, a
+//! *deed*: the doer's running state plus its *retyme*, the tyme it next runs.
+//! The protocol a scheduler drives is [`Dog`] (HIO's word for the generator a
+//! doer makes): start (enter), resume (one recur), close (forced stop).
+//! You rarely implement `Dog` yourself: implement [`Doer`] for a doer with
+//! hooks, or write an `async` block and [`doify`] it.
+
+mod deck;
+mod dodoer;
+mod doify;
+mod doist;
+
+use std::any::Any;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use deck::Cx;
+pub(crate) use deck::Core;
+pub use dodoer::{DoDoer, DoDoerHooks};
+pub use doify::{Co, Doify, YieldTock, doify};
+pub use doist::{Doist, Interrupt};
+
+use crate::error::{Error, Result};
+use crate::tyming::Tymth;
+
+/// A doer's completion state: HIO's `done`, typed.
+///
+/// `NotRun` is Python's `None` (never entered), `Incomplete` is `False`
+/// (entered, running, or stopped before it completed) and `Complete` is a
+/// truthy value. A scheduler sets `Incomplete` just before it enters a doer
+/// and writes the doer's completion when it finishes or is closed.
+///
+/// ```
+/// use hio::Done;
+/// assert_eq!(Done::default(), Done::NotRun);
+/// assert!(Done::Complete.is_complete());
+/// assert_eq!(Done::Incomplete.as_bool(), Some(false));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Done {
+    /// Never entered (Python `None`).
+    #[default]
+    NotRun,
+    /// Entered but not complete (Python `False`).
+    Incomplete,
+    /// Complete (Python `True` or any truthy value).
+    Complete,
+}
+
+impl Done {
+    /// True for [`Done::Complete`].
+    pub fn is_complete(self) -> bool {
+        self == Done::Complete
+    }
+
+    /// Python's view: `None`, `Some(false)` or `Some(true)`.
+    pub fn as_bool(self) -> Option<bool> {
+        match self {
+            Done::NotRun => None,
+            Done::Incomplete => Some(false),
+            Done::Complete => Some(true),
+        }
+    }
+}
+
+impl From<bool> for Done {
+    fn from(b: bool) -> Self {
+        if b { Done::Complete } else { Done::Incomplete }
+    }
+}
+
+/// A value that a coroutine doer returns, mapped to its [`Done`].
+///
+/// `None` leaves `done` as the scheduler had it, which is what HIO does when
+/// a generator returns `None`. `()` completes; `bool` maps to
+/// complete/incomplete; `Option<T>` is `None` when absent.
+///
+/// ```
+/// use hio::{Completion, Done};
+/// assert_eq!(().completion(), Some(Done::Complete));
+/// assert_eq!(false.completion(), Some(Done::Incomplete));
+/// assert_eq!(None::<bool>.completion(), None);
+/// ```
+pub trait Completion {
+    /// The `done` this value sets, or `None` to leave it unchanged.
+    fn completion(&self) -> Option<Done>;
+}
+
+impl Completion for () {
+    fn completion(&self) -> Option<Done> {
+        Some(Done::Complete)
+    }
+}
+
+impl Completion for bool {
+    fn completion(&self) -> Option<Done> {
+        Some(Done::from(*self))
+    }
+}
+
+impl Completion for Done {
+    fn completion(&self) -> Option<Done> {
+        Some(*self)
+    }
+}
+
+impl<T: Completion> Completion for Option<T> {
+    fn completion(&self) -> Option<Done> {
+        self.as_ref().and_then(Completion::completion)
+    }
+}
+
+/// What one step of a [`Dog`] gives back to its scheduler.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Next {
+    /// Run me again `tock` after my last retyme; `0.0` means at the next
+    /// tick of the scheduler (HIO's yielded `None`/`0`).
+    Tock(f64),
+    /// Finished. `Some(done)` is written to the doer's `done`; `None`
+    /// leaves it as it is.
+    Done(Option<Done>),
+}
+
+/// The protocol a scheduler drives: HIO's generator ("dog") operations.
+///
+/// Implemented by [`Doer`]s (through [`IntoDog`]), coroutine doers
+/// ([`doify`]) and [`DoDoer`]. Implement it directly only for a doer whose
+/// lifecycle is not hook-shaped.
+pub trait Dog: Any {
+    /// The current completion state.
+    fn done(&self) -> Done;
+    /// Written by schedulers: `Incomplete` before entering, the completion
+    /// value afterwards.
+    fn set_done(&mut self, done: Done);
+    /// Whether this doer asks for temporary resources.
+    fn temp(&self) -> bool {
+        false
+    }
+    /// Enter: make a fresh run and prime it (HIO: create the generator and
+    /// `send(None)`). `cx.temp()` is the combined temp. A `Next::Tock` is
+    /// ignored by schedulers; `Next::Done` means it completed during enter.
+    fn start(&mut self, cx: &mut Cx<'_>) -> Result<Next>;
+    /// One recur at `cx.tyme()` (HIO: `send(tyme)`). Resuming a finished
+    /// run gives `Next::Done(None)`.
+    fn resume(&mut self, cx: &mut Cx<'_>) -> Result<Next>;
+    /// Forced stop at the suspension point (HIO: `close()`). Closing a run
+    /// that is not active does nothing and gives `None`.
+    fn close(&mut self, cx: &mut Cx<'_>) -> Result<Option<Done>>;
+    /// Injects an error at the suspension point (HIO: `throw`). The default
+    /// closes the run and returns the error.
+    fn throw(&mut self, cx: &mut Cx<'_>, err: Error) -> Result<Next> {
+        self.close(cx)?;
+        Err(err)
+    }
+    /// Called by the scheduler after a panic unwound through this dog's
+    /// step: close whatever it runs. It must not run hooks of its own if the
+    /// panic came from them. The default does nothing.
+    fn after_panic(&mut self, cx: &mut Cx<'_>) {
+        let _ = cx;
+    }
+}
+
+/// A doer with HIO's six lifecycle hooks.
+///
+/// Only [`recur`](Doer::recur) is required. It runs once per scheduled step
+/// and returns `Ok(true)` when the doer is complete. An `Err` from `enter`
+/// or `recur` takes the abort path (`abort`, then `exit`), except
+/// [`Error::Interrupted`], which runs only `exit`, like HIO's
+/// `KeyboardInterrupt`.
+///
+/// The orders are `enter, recur…, clean, exit` (completed),
+/// `enter, recur…, cease, exit` (closed by its scheduler) and
+/// `enter, recur…, abort, exit` (failed).
+///
+/// `cx` is the scheduler that runs this doer: it gives the tyme and lets the
+/// doer [`extend`](Cx::extend) or [`remove`](Cx::remove) doers there, right
+/// away, in the middle of a pass.
+///
+/// ```
+/// use hio::{Cx, Doer, Doist, Result};
+///
+/// struct Count { n: u32 }
+///
+/// impl Doer for Count {
+///     fn tock(&self) -> f64 { 0.5 }
+///     fn recur(&mut self, cx: &mut Cx<'_>) -> Result<bool> {
+///         self.n += 1;
+///         println!("recur {} at tyme {}", self.n, cx.tyme());
+///         Ok(self.n == 3)
+///     }
+/// }
+///
+/// let mut doist = Doist::new(0.25);
+/// let count = doist.add(Count { n: 0 });
+/// doist.run()?;
+/// assert_eq!(doist.tyme(), 1.25); // recurs at 0.0, 0.5, 1.0
+/// assert!(doist.done_of(count).is_complete());
+/// assert_eq!(doist.get(count).unwrap().n, 3);
+/// # Ok::<(), hio::Error>(())
+/// ```
+pub trait Doer: 'static {
+    /// Desired tyme between recurs; `0.0` means every pass. Read after each
+    /// recur, so a doer can change its pace. Negative values count as
+    /// positive.
+    fn tock(&self) -> f64 {
+        0.0
+    }
+    /// Whether this doer asks for temporary resources (test mode).
+    fn temp(&self) -> bool {
+        false
+    }
+    /// Checked right after `enter`: a doer already done completes during
+    /// enter (`enter, clean, exit`) and never recurs.
+    fn is_done(&self) -> bool {
+        false
+    }
+    /// Gives the doer its scheduler's clock, before `enter`.
+    fn wind(&mut self, tymth: &Tymth) {
+        let _ = tymth;
+    }
+    /// Once, when the scheduler starts this doer. `cx.temp()` says whether
+    /// to use temporary resources.
+    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
+        let _ = cx;
+        Ok(())
+    }
+    /// Each step. `Ok(true)` completes the doer.
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<bool>;
+    /// After `recur` completed the doer.
+    fn clean(&mut self, cx: &mut Cx<'_>) -> Result<()> {
+        let _ = cx;
+        Ok(())
+    }
+    /// When the scheduler closes the doer before it completed.
+    fn cease(&mut self, cx: &mut Cx<'_>) -> Result<()> {
+        let _ = cx;
+        Ok(())
+    }
+    /// When `enter` or `recur` failed (or an error was thrown in).
+    fn abort(&mut self, cx: &mut Cx<'_>, err: &Error) -> Result<()> {
+        let _ = (cx, err);
+        Ok(())
+    }
+    /// Always last, on every path.
+    fn exit(&mut self, cx: &mut Cx<'_>) -> Result<()> {
+        let _ = cx;
+        Ok(())
+    }
+}
+
+/// Anything a scheduler can run: a [`Doer`], a [`DoDoer`], a [`Doify`], or
+/// a [`Dog`] you wrote.
+pub trait IntoDog: Sized + 'static {
+    /// The dog it becomes.
+    type Dog: Dog;
+    /// Converts.
+    fn into_dog(self) -> Self::Dog;
+    /// The original value inside its dog, for inspection.
+    fn inner(dog: &Self::Dog) -> &Self;
+    /// The original value inside its dog, mutably.
+    fn inner_mut(dog: &mut Self::Dog) -> &mut Self;
+    /// Converts and boxes, for [`Cx::extend`] and [`Doist::extend`].
+    fn boxed(self) -> Box<dyn Dog> {
+        Box::new(self.into_dog())
+    }
+}
+
+impl<D: Doer> IntoDog for D {
+    type Dog = Hooked<D>;
+    fn into_dog(self) -> Hooked<D> {
+        Hooked::new(self)
+    }
+    fn inner(dog: &Hooked<D>) -> &D {
+        &dog.doer
+    }
+    fn inner_mut(dog: &mut Hooked<D>) -> &mut D {
+        &mut dog.doer
+    }
+}
+
+/// Where a run of a dog stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum Run {
+    /// Not started, or finished: resuming gives `Done(None)`.
+    #[default]
+    Idle,
+    /// Started and suspended at a yield.
+    Active,
+}
+
+/// The [`Dog`] of a [`Doer`]: HIO's `Doer.do` algorithm around the hooks.
+///
+/// You get one from [`IntoDog::into_dog`]; schedulers make it for you.
+#[derive(Debug)]
+pub struct Hooked<D> {
+    doer: D,
+    done: Done,
+    run: Run,
+}
+
+impl<D: Doer> Hooked<D> {
+    /// Wraps a doer.
+    pub fn new(doer: D) -> Self {
+        Hooked {
+            doer,
+            done: Done::NotRun,
+            run: Run::Idle,
+        }
+    }
+
+    /// The doer.
+    pub fn doer(&self) -> &D {
+        &self.doer
+    }
+
+    /// The doer, mutably.
+    pub fn doer_mut(&mut self) -> &mut D {
+        &mut self.doer
+    }
+
+    /// The abort path: `abort` (not for an interrupt), then `exit`, and the
+    /// first error wins.
+    fn fail(&mut self, cx: &mut Cx<'_>, err: Error) -> Error {
+        self.run = Run::Idle;
+        if !err.is_interrupt()
+            && let Err(e) = self.doer.abort(cx, &err)
+        {
+            tracing::warn!(error = %e, cause = %err, "abort hook failed");
+        }
+        if let Err(e) = self.doer.exit(cx) {
+            tracing::warn!(error = %e, cause = %err, "exit hook failed after an error");
+        }
+        err
+    }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) -> Result<Next> {
+        self.run = Run::Idle;
+        let cleaned = self.doer.clean(cx);
+        let exited = self.doer.exit(cx);
+        cleaned.and(exited)?;
+        Ok(Next::Done(Some(self.done)))
+    }
+}
+
+impl<D: Doer> Dog for Hooked<D> {
+    fn done(&self) -> Done {
+        self.done
+    }
+
+    fn set_done(&mut self, done: Done) {
+        self.done = done;
+    }
+
+    fn temp(&self) -> bool {
+        self.doer.temp()
+    }
+
+    fn start(&mut self, cx: &mut Cx<'_>) -> Result<Next> {
+        self.run = Run::Active;
+        self.doer.wind(cx.tymth());
+        if let Err(err) = self.doer.enter(cx) {
+            return Err(self.fail(cx, err));
+        }
+        if self.doer.is_done() {
+            self.done = Done::Complete;
+            return self.finish(cx);
+        }
+        Ok(Next::Tock(self.doer.tock().abs()))
+    }
+
+    #[inline]
+    fn resume(&mut self, cx: &mut Cx<'_>) -> Result<Next> {
+        if self.run != Run::Active {
+            return Ok(Next::Done(None));
+        }
+        match self.doer.recur(cx) {
+            Ok(false) => {
+                self.done = Done::Incomplete;
+                Ok(Next::Tock(self.doer.tock().abs()))
+            }
+            Ok(true) => {
+                self.done = Done::Complete;
+                self.finish(cx)
+            }
+            Err(err) => Err(self.fail(cx, err)),
+        }
+    }
+
+    fn close(&mut self, cx: &mut Cx<'_>) -> Result<Option<Done>> {
+        if self.run != Run::Active {
+            return Ok(None);
+        }
+        self.run = Run::Idle;
+        let ceased = self.doer.cease(cx);
+        let exited = self.doer.exit(cx);
+        ceased.and(exited)?;
+        Ok(Some(self.done))
+    }
+
+    fn throw(&mut self, cx: &mut Cx<'_>, err: Error) -> Result<Next> {
+        if self.run != Run::Active {
+            return Err(err);
+        }
+        Err(self.fail(cx, err))
+    }
+
+    fn after_panic(&mut self, cx: &mut Cx<'_>) {
+        let _ = cx;
+        self.run = Run::Idle;
+    }
+}
+
+/// The value a dog of `T` carries, if `dog` is one.
+pub(crate) fn downcast<T: IntoDog>(dog: &dyn Dog) -> Option<&T> {
+    let any: &dyn Any = dog;
+    any.downcast_ref::<T::Dog>().map(T::inner)
+}
+
+/// The value a dog of `T` carries, mutably.
+pub(crate) fn downcast_mut<T: IntoDog>(dog: &mut dyn Dog) -> Option<&mut T> {
+    let any: &mut dyn Any = dog;
+    any.downcast_mut::<T::Dog>().map(T::inner_mut)
+}
+
+static SERIAL: AtomicU64 = AtomicU64::new(1);
+
+fn next_serial() -> u64 {
+    SERIAL.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Names one doer in one scheduler. Ids are never reused, so a stale id or
+/// one from another scheduler matches nothing.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DoerId {
+    slot: u32,
+    serial: u64,
+}
+
+impl fmt::Debug for DoerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DoerId({})", self.serial)
+    }
+}
+
+/// A typed [`DoerId`]: gives back the doer's own type on
+/// [`Doist::get`]/[`DoDoer::get`].
+pub struct Handle<T> {
+    id: DoerId,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Handle<T> {
+    pub(crate) fn new(id: DoerId) -> Self {
+        Handle {
+            id,
+            _type: PhantomData,
+        }
+    }
+
+    /// The untyped id.
+    pub fn id(&self) -> DoerId {
+        self.id
+    }
+}
+
+impl<T> Clone for Handle<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Handle<T> {}
+
+impl<T> fmt::Debug for Handle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.id.fmt(f)
+    }
+}
+
+impl<T> From<Handle<T>> for DoerId {
+    fn from(h: Handle<T>) -> DoerId {
+        h.id
+    }
+}
+
+/// Drives one dog by hand, outside any scheduler, as HIO's tests drive a
+/// generator with `next`, `send`, `close` and `throw`.
+///
+/// ```
+/// use hio::{Cx, Doer, Done, Next, Stepper, Tymist, Result, IntoDog, Dog};
+/// struct Twice(u32);
+/// impl Doer for Twice {
+///     fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> { self.0 += 1; Ok(self.0 == 2) }
+/// }
+/// let tymist = Tymist::new(0.0, 1.0);
+/// let mut stepper = Stepper::new(&tymist.tymen());
+/// let mut dog = Twice(0).into_dog();
+/// assert_eq!(stepper.start(&mut dog)?, Next::Tock(0.0));
+/// assert_eq!(stepper.send(&mut dog, 0.0)?, Next::Tock(0.0));
+/// assert_eq!(stepper.send(&mut dog, 1.0)?, Next::Done(Some(Done::Complete)));
+/// assert_eq!(stepper.send(&mut dog, 2.0)?, Next::Done(None));
+/// # Ok::<(), hio::Error>(())
+/// ```
+pub struct Stepper {
+    core: Core,
+    temp: bool,
+}
+
+impl Stepper {
+    /// A stepper whose dogs read `tymth` as their clock.
+    pub fn new(tymth: &Tymth) -> Self {
+        Stepper {
+            core: Core::new(tymth.clone()),
+            temp: false,
+        }
+    }
+
+    /// Sets the temp given to `start`.
+    pub fn set_temp(&mut self, temp: bool) {
+        self.temp = temp;
+    }
+
+    fn cx(&mut self, tyme: f64) -> Cx<'_> {
+        Cx::new(&mut self.core, tyme, self.temp)
+    }
+
+    /// Starts and primes the dog (HIO: create the generator, `next`). Does
+    /// not touch `done`: set it first, as HIO's tests do.
+    pub fn start(&mut self, dog: &mut dyn Dog) -> Result<Next> {
+        let tyme = self.core.tymth().tyme();
+        dog.start(&mut self.cx(tyme))
+    }
+
+    /// One step with `tyme` sent in (HIO: `send(tyme)`).
+    pub fn send(&mut self, dog: &mut dyn Dog, tyme: f64) -> Result<Next> {
+        dog.resume(&mut self.cx(tyme))
+    }
+
+    /// One step at the clock's current tyme (HIO: `next`).
+    pub fn next(&mut self, dog: &mut dyn Dog) -> Result<Next> {
+        let tyme = self.core.tymth().tyme();
+        self.send(dog, tyme)
+    }
+
+    /// Forced close (HIO: `close()`).
+    pub fn close(&mut self, dog: &mut dyn Dog) -> Result<Option<Done>> {
+        let tyme = self.core.tymth().tyme();
+        dog.close(&mut self.cx(tyme))
+    }
+
+    /// Throws an error in at the suspension point (HIO: `throw`).
+    pub fn throw(&mut self, dog: &mut dyn Dog, err: Error) -> Result<Next> {
+        let tyme = self.core.tymth().tyme();
+        dog.throw(&mut self.cx(tyme), err)
+    }
+}

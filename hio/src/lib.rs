@@ -1,0 +1,75 @@
+//! # hio: hierarchical, cooperative, non-blocking I/O
+//!
+//! A Rust port of [HIO](https://github.com/ioflo/hio), the runtime under
+//! KERIpy and KERIA. A root scheduler, the [`Doist`], runs **doers** once per
+//! *pass* on a simulated clock. Tyme advances by a fixed *tock* after each
+//! pass, so a whole service can be tested deterministically, pass by pass,
+//! with no wall clock; set `real` and the same passes are paced to wall time.
+//!
+//! ## Glossary
+//!
+//! - **tyme**: simulated time in seconds (`f64`), owned by a [`Tymist`].
+//! - **tock**: the step between passes (the Doist's), or the interval a doer
+//!   asks for between its runs (`0.0` = every pass).
+//! - **tymth**: a live, read-only view of a clock ([`Tymth`]), what Python
+//!   HIO passes around as a closure.
+//! - **doer**: something a scheduler runs: a [`Doer`] with six lifecycle
+//!   hooks (enter, recur, clean, cease, abort, exit), a coroutine made with
+//!   [`doify`], or a [`DoDoer`] that runs doers of its own.
+//! - **deed**: a running doer inside a scheduler, with its *retyme*, the
+//!   tyme it next runs.
+//! - **done**: a doer's completion state, [`Done`].
+//!
+//! ## Example
+//!
+//! ```
+//! use hio::{doify, Cx, Doer, Doist, Done, Error, Result};
+//!
+//! /// A class-style doer: completes on its third recur.
+//! struct Three { n: u32 }
+//! impl Doer for Three {
+//!     fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<bool> {
+//!         self.n += 1;
+//!         Ok(self.n == 3)
+//!     }
+//! }
+//!
+//! let mut doist = Doist::new(0.25).with_limit(10.0);
+//! let three = doist.add(Three { n: 0 });
+//! // A coroutine doer: yields its next tock, gets the tyme back.
+//! let co = doist.add(doify(|co| async move {
+//!     let tyme = co.yield_tock(0.5).await?;
+//!     Ok::<_, Error>(tyme)
+//! }));
+//! assert_eq!(doist.run()?, Done::Complete);
+//! assert_eq!(doist.tyme(), 0.75); // passes at 0.0, 0.25, 0.5
+//! assert!(doist.done_of(three).is_complete());
+//! assert_eq!(doist.get(co).unwrap().output(), Some(&0.0));
+//! # Ok::<(), hio::Error>(())
+//! ```
+//!
+//! ## Features
+//!
+//! - `trace` (default): [`trace`], the `hio trace` scenario runner.
+//! - `signals` (default): [`Doist::handle_signals`], SIGINT/SIGTERM as
+//!   HIO's `KeyboardInterrupt`.
+//!
+//! Differences from Python HIO are listed, with reasons, in
+//! `docs/differences.md`.
+
+pub mod bench;
+pub mod demo;
+pub mod doing;
+pub mod error;
+#[cfg(feature = "trace")]
+pub mod trace;
+pub mod tyming;
+
+pub use doing::{
+    Co, Completion, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Doify, Doist, Dog, Done, Handle, Hooked,
+    Interrupt, IntoDog, Next, Stepper, YieldTock, doify,
+};
+pub use error::{Error, Result};
+pub use tyming::{
+    MonoTimer, Timer, Tymer, Tymist, Tymth, from_iso8601, now_iso8601, now_utc, to_iso8601, wall_now,
+};
