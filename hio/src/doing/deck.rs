@@ -6,15 +6,22 @@
 //! until it meets the marker it pushed on the right, so deeds added during a
 //! pass (by `extend`) run on the next one; a forced close pops from the
 //! right, so the last one entered is the first one closed.
+//!
+//! The deque lives in one vector that a pass compacts in place: it reads
+//! the deed at `pos` (left of the marker) and writes the deed it re-queues
+//! at `w <= pos` (right of the marker), so a step is a read and a write with
+//! no wrap-around and no allocation. Deeds extended during a pass wait in
+//! `inserts`, tagged with the `w` they arrived at, and join at the end of
+//! the pass. In deque terms, during a pass the deque is
+//! `deeds[pos..]`, marker, `merge(deeds[..w], inserts)`; between passes it
+//! is just `deeds`.
 
-use std::collections::VecDeque;
-
-use super::{Done, Dog, DoerId, Handle, IntoDog, Next, next_serial};
+use super::{Done, Dog, DoerId, Handle, IntoDog, Next, next_deck};
 use crate::error::Result;
 use crate::tyming::Tymth;
 
-/// Slot number of the pass marker.
-const MARK: u32 = u32::MAX;
+/// `running_slot` when no step is running.
+const NONE: u32 = u32::MAX;
 
 /// One running doer: its slot and the tyme it next runs.
 #[derive(Clone, Copy, Debug)]
@@ -23,17 +30,11 @@ struct Deed {
     retyme: f64,
 }
 
-impl Deed {
-    const MARKER: Deed = Deed {
-        slot: MARK,
-        retyme: f64::NAN,
-    };
-}
-
 /// A doer owned by a scheduler. `dog` is `None` only while its own step runs.
 struct Slot {
-    serial: u64,
     dog: Option<Box<dyn Dog>>,
+    /// Bumped each time the slot is reused.
+    generation: u32,
     /// In the scheduler's doer list (HIO's `doers`).
     listed: bool,
     /// Has a deed (HIO: a dog in `deeds`, or the one running now).
@@ -42,10 +43,19 @@ struct Slot {
 
 /// Doer list and deeds: everything a running doer may reach through [`Cx`].
 pub(crate) struct Core {
+    deck: u32,
     slots: Vec<Slot>,
     free: Vec<u32>,
     doers: Vec<u32>,
-    deeds: VecDeque<Deed>,
+    /// Between passes, the deque. During one, see the module docs.
+    deeds: Vec<Deed>,
+    /// Read cursor of the pass in progress.
+    pos: usize,
+    /// Write cursor of the pass in progress.
+    w: usize,
+    /// Deeds extended during the pass, each with the `w` it arrived at.
+    inserts: Vec<(usize, Deed)>,
+    in_pass: bool,
     tymth: Tymth,
 }
 
@@ -131,10 +141,15 @@ impl<'a> Cx<'a> {
 impl Core {
     pub(crate) fn new(tymth: Tymth) -> Self {
         Core {
+            deck: next_deck(),
             slots: Vec::new(),
             free: Vec::new(),
             doers: Vec::new(),
-            deeds: VecDeque::new(),
+            deeds: Vec::new(),
+            pos: 0,
+            w: 0,
+            inserts: Vec::new(),
+            in_pass: false,
             tymth,
         }
     }
@@ -148,19 +163,21 @@ impl Core {
     }
 
     fn alloc(&mut self, dog: Box<dyn Dog>, listed: bool) -> u32 {
-        let slot = Slot {
-            serial: next_serial(),
-            dog: Some(dog),
-            listed,
-            deeded: false,
-        };
         match self.free.pop() {
             Some(i) => {
-                self.slots[i as usize] = slot;
+                let slot = &mut self.slots[i as usize];
+                slot.generation = slot.generation.wrapping_add(1);
+                slot.dog = Some(dog);
+                slot.listed = listed;
                 i
             }
             None => {
-                self.slots.push(slot);
+                self.slots.push(Slot {
+                    dog: Some(dog),
+                    generation: 0,
+                    listed,
+                    deeded: false,
+                });
                 (self.slots.len() - 1) as u32
             }
         }
@@ -168,8 +185,9 @@ impl Core {
 
     fn id(&self, slot: u32) -> DoerId {
         DoerId {
+            deck: self.deck,
             slot,
-            serial: self.slots[slot as usize].serial,
+            generation: self.slots[slot as usize].generation,
         }
     }
 
@@ -177,7 +195,7 @@ impl Core {
     fn find(&self, id: DoerId) -> Option<usize> {
         let i = id.slot as usize;
         match self.slots.get(i) {
-            Some(s) if s.serial == id.serial && s.serial != 0 => Some(i),
+            Some(s) if id.deck == self.deck && s.generation == id.generation && (s.listed || s.deeded) => Some(i),
             _ => None,
         }
     }
@@ -185,8 +203,7 @@ impl Core {
     /// Frees a slot that is neither listed nor running.
     fn release(&mut self, i: usize) {
         let slot = &mut self.slots[i];
-        if !slot.listed && !slot.deeded && slot.serial != 0 {
-            slot.serial = 0;
+        if !slot.listed && !slot.deeded && slot.dog.is_some() {
             slot.dog = None;
             self.free.push(i as u32);
         }
@@ -225,21 +242,84 @@ impl Core {
         self.doers.iter().map(|&i| self.id(i)).collect()
     }
 
+    /// The deque as its two sides of the marker: (not yet stepped this
+    /// pass, stepped or added this pass). Between passes all is left.
+    fn sides(&self) -> (Vec<Deed>, Vec<Deed>) {
+        if !self.in_pass {
+            return (self.deeds.clone(), Vec::new());
+        }
+        let mut right = Vec::with_capacity(self.w + self.inserts.len());
+        let mut inserts = self.inserts.iter().peekable();
+        for (k, deed) in self.deeds[..self.w].iter().enumerate() {
+            while let Some((_, d)) = inserts.next_if(|(at, _)| *at == k) {
+                right.push(*d);
+            }
+            right.push(*deed);
+        }
+        right.extend(inserts.map(|(_, d)| *d));
+        (self.deeds[self.pos..].to_vec(), right)
+    }
+
     /// Live deeds in deque order: (doer, retyme).
     pub(crate) fn deeds(&self) -> Vec<(DoerId, f64)> {
-        self.deeds
-            .iter()
-            .filter(|d| d.slot != MARK)
-            .map(|d| (self.id(d.slot), d.retyme))
-            .collect()
+        let (left, right) = self.sides();
+        left.iter().chain(&right).map(|d| (self.id(d.slot), d.retyme)).collect()
     }
 
     pub(crate) fn deed_count(&self) -> usize {
-        self.deeds.iter().filter(|d| d.slot != MARK).count()
+        if self.in_pass {
+            self.deeds.len() - self.pos + self.w + self.inserts.len()
+        } else {
+            self.deeds.len()
+        }
     }
 
     pub(crate) fn has_deeds(&self) -> bool {
-        !self.deeds.is_empty()
+        self.deed_count() > 0
+    }
+
+    /// Queues a new deed at the right end of the deque.
+    fn push(&mut self, deed: Deed) {
+        if self.in_pass {
+            self.inserts.push((self.w, deed));
+        } else {
+            self.deeds.push(deed);
+        }
+    }
+
+    /// Lays a pass in progress out afresh as `right ++ [hole] ++ left`, so
+    /// the pass can go on (a removal changed both sides). The hole is where
+    /// the deed of the step now running is written back.
+    fn relay(&mut self, left: Vec<Deed>, right: Vec<Deed>) {
+        let hole = Deed {
+            slot: NONE,
+            retyme: f64::NAN,
+        };
+        self.w = right.len();
+        self.pos = self.w + 1;
+        self.deeds = right;
+        self.deeds.push(hole);
+        self.deeds.extend(left);
+        self.inserts.clear();
+    }
+
+    /// Ends a pass early (an error or a panic): the deque becomes
+    /// [not yet stepped…, stepped…], with no marker. Python HIO leaves a
+    /// stale marker behind here.
+    fn join(&mut self) {
+        if self.in_pass {
+            let (mut left, right) = self.sides();
+            left.extend(right);
+            self.deeds = left;
+            self.end_pass();
+        }
+    }
+
+    fn end_pass(&mut self) {
+        self.pos = 0;
+        self.w = 0;
+        self.inserts.clear();
+        self.in_pass = false;
     }
 
     /// Starts the dog in slot `i`; it is taken out of its slot meanwhile so
@@ -289,7 +369,7 @@ impl Core {
                 continue;
             }
             if self.start_slot(i, tyme, temp)? {
-                self.deeds.push_back(Deed {
+                self.push(Deed {
                     slot: i as u32,
                     retyme: tyme,
                 });
@@ -328,7 +408,7 @@ impl Core {
         for &(i, deeded) in &added {
             self.doers.push(i);
             if deeded {
-                self.deeds.push_back(Deed { slot: i, retyme: tyme });
+                self.push(Deed { slot: i, retyme: tyme });
             }
             ids.push(self.id(i));
         }
@@ -359,10 +439,8 @@ impl Core {
     /// the first error is returned once every deed is closed.
     pub(crate) fn exit(&mut self, tyme: f64) -> Result<()> {
         let mut first = None;
-        while let Some(deed) = self.deeds.pop_back() {
-            if deed.slot == MARK {
-                continue;
-            }
+        self.join();
+        while let Some(deed) = self.deeds.pop() {
             if let Err(e) = self.close_slot(deed.slot as usize, tyme) {
                 first.get_or_insert(e);
             }
@@ -386,14 +464,19 @@ impl Core {
         if gone.is_empty() {
             return Ok(());
         }
+        // Pull their deeds out of both sides, keeping deque order.
+        let (left, right) = self.sides();
         let mut pulled = Vec::new();
-        for _ in 0..self.deeds.len() {
-            let deed = self.deeds.pop_front().expect("length counted");
-            if gone.contains(&deed.slot) {
-                pulled.push(deed);
-            } else {
-                self.deeds.push_back(deed);
-            }
+        let mut keep = |side: Vec<Deed>| -> Vec<Deed> {
+            let (out, kept): (Vec<Deed>, Vec<Deed>) = side.into_iter().partition(|d| gone.contains(&d.slot));
+            pulled.extend(out);
+            kept
+        };
+        let (left, right) = (keep(left), keep(right));
+        if self.in_pass {
+            self.relay(left, right);
+        } else {
+            self.deeds = left;
         }
         self.doers.retain(|i| !gone.contains(i));
         for &i in &gone {
@@ -411,10 +494,6 @@ impl Core {
         first.map_or(Ok(()), Err)
     }
 
-    /// Removes every pass marker (after a pass was cut short).
-    fn drop_markers(&mut self) {
-        self.deeds.retain(|d| d.slot != MARK);
-    }
 }
 
 impl Deck {
@@ -422,7 +501,7 @@ impl Deck {
         Deck {
             core: Core::new(tymth),
             running: None,
-            running_slot: MARK,
+            running_slot: NONE,
         }
     }
 
@@ -446,14 +525,14 @@ impl Deck {
             running,
             running_slot,
         } = self;
-        core.deeds.push_back(Deed::MARKER);
-        while let Some(deed) = core.deeds.pop_front() {
-            if deed.slot == MARK {
-                break;
-            }
+        debug_assert!(!core.in_pass, "passes do not nest");
+        core.in_pass = true;
+        while let Some(&deed) = core.deeds.get(core.pos) {
+            core.pos += 1;
             // `!(a <= b)` rather than `a > b`: a NaN retyme never runs.
             if !(deed.retyme <= tyme) {
-                core.deeds.push_back(deed);
+                core.deeds[core.w] = deed;
+                core.w += 1;
                 continue;
             }
             let i = deed.slot as usize;
@@ -464,23 +543,31 @@ impl Deck {
             let dog = running.insert(dog);
             let out = dog.resume(&mut Cx::new(core, tyme, false));
             core.slots[i].dog = running.take();
-            *running_slot = MARK;
+            *running_slot = NONE;
             match out {
                 Ok(Next::Tock(t)) => {
                     let retyme = if t == 0.0 { tyme + tock } else { deed.retyme + t };
-                    core.deeds.push_back(Deed {
+                    core.deeds[core.w] = Deed {
                         slot: deed.slot,
                         retyme,
-                    });
+                    };
+                    core.w += 1;
                 }
                 Ok(Next::Done(v)) => core.settle(i, v),
                 Err(e) => {
                     core.settle(i, None);
-                    core.drop_markers();
+                    core.join();
                     return Err(e);
                 }
             }
         }
+        core.deeds.truncate(core.w);
+        core.pos = core.w;
+        if !core.inserts.is_empty() {
+            let (_, right) = core.sides();
+            core.deeds = right;
+        }
+        core.end_pass();
         Ok(())
     }
 
@@ -502,8 +589,8 @@ impl Deck {
             }
             core.settle(i, None);
         }
-        *running_slot = MARK;
-        core.drop_markers();
+        *running_slot = NONE;
+        core.join();
         core.exit(tyme)
     }
 

@@ -16,10 +16,12 @@ use super::{Completion, Cx, Done, Dog, DoerId, IntoDog, Next};
 use crate::error::{Error, Result};
 use crate::tyming::Tymth;
 
-/// What the scheduler hands a suspended coroutine.
+/// The one cell between a scheduler and the coroutine it is polling: the
+/// scheduler writes what it sends, the coroutine's suspension point
+/// answers in place.
 #[derive(Clone, Copy, Debug)]
-enum Resume {
-    /// Nothing (priming, or a poll after a request was served).
+enum Chan {
+    /// Nothing sent (priming, or a poll after a request was served).
     Nothing,
     /// A step at this tyme.
     Tyme(f64),
@@ -27,6 +29,10 @@ enum Resume {
     Close,
     /// An error thrown in (in `THROWN`).
     Throw,
+    /// The coroutine suspended, asking to run again after this tock.
+    Yielded(f64),
+    /// The coroutine suspended with a request in `REQUEST`.
+    Requested,
 }
 
 /// Work a coroutine asks to do with its scheduler's [`Cx`].
@@ -36,8 +42,7 @@ type Request = Box<dyn FnOnce(&mut Cx<'_>) -> Reply>;
 type Reply = Box<dyn Any>;
 
 thread_local! {
-    static RESUME: Cell<Resume> = const { Cell::new(Resume::Nothing) };
-    static YIELDED: Cell<Option<f64>> = const { Cell::new(None) };
+    static CHAN: Cell<Chan> = const { Cell::new(Chan::Nothing) };
     static THROWN: RefCell<Option<Error>> = const { RefCell::new(None) };
     static REQUEST: RefCell<Option<Request>> = const { RefCell::new(None) };
     static REPLY: RefCell<Option<Reply>> = const { RefCell::new(None) };
@@ -133,17 +138,19 @@ impl Future for YieldTock {
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<f64>> {
         if !self.yielded {
             self.yielded = true;
-            YIELDED.set(Some(self.tock));
+            CHAN.set(Chan::Yielded(self.tock));
             return Poll::Pending;
         }
-        match RESUME.replace(Resume::Nothing) {
-            Resume::Tyme(tyme) => Poll::Ready(Ok(tyme)),
-            Resume::Close => Poll::Ready(Err(Error::Closed)),
-            Resume::Throw => Poll::Ready(Err(THROWN
+        match CHAN.get() {
+            Chan::Tyme(tyme) => Poll::Ready(Ok(tyme)),
+            Chan::Close => Poll::Ready(Err(Error::Closed)),
+            Chan::Throw => Poll::Ready(Err(THROWN
                 .take()
                 .unwrap_or_else(|| Error::doer("error thrown without a value")))),
-            Resume::Nothing => {
-                YIELDED.set(Some(self.tock));
+            // Polled without being resumed (e.g. inside a combinator):
+            // stay suspended.
+            Chan::Nothing | Chan::Yielded(_) | Chan::Requested => {
+                CHAN.set(Chan::Yielded(self.tock));
                 Poll::Pending
             }
         }
@@ -162,6 +169,7 @@ impl Future for Requested {
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<Reply>> {
         if let Some(request) = self.request.take() {
             REQUEST.set(Some(request));
+            CHAN.set(Chan::Requested);
             return Poll::Pending;
         }
         Poll::Ready(
@@ -294,30 +302,49 @@ where
 
     /// Polls until the coroutine yields or finishes, serving its requests
     /// to the scheduler in between.
-    fn drive(&mut self, cx: &mut Cx<'_>, mut resume: Resume) -> Drove<T> {
-        let waker = Waker::noop();
-        let mut tcx = Context::from_waker(waker);
+    fn drive(&mut self, cx: &mut Cx<'_>, send: Chan) -> Drove<T> {
+        let Some(fut) = self.fut.as_mut() else {
+            return Drove::Ready(Err(Error::Invalid("coroutine is not running".into())));
+        };
+        CHAN.set(send);
+        let polled = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        self.after_poll(cx, polled)
+    }
+
+    /// Carries on from a poll: serves requests (polling again after each)
+    /// until the coroutine yields or finishes.
+    #[cold]
+    fn after_poll(&mut self, cx: &mut Cx<'_>, mut polled: Poll<Result<T>>) -> Drove<T> {
         loop {
+            if let Poll::Ready(out) = polled {
+                self.fut = None;
+                return Drove::Ready(out);
+            }
+            match CHAN.replace(Chan::Nothing) {
+                Chan::Yielded(tock) => return Drove::Yielded(tock),
+                Chan::Requested => {
+                    if let Some(request) = REQUEST.take() {
+                        REPLY.set(Some(request(cx)));
+                    }
+                }
+                // Pending without a yield: it awaits something else; poll it
+                // again at the next tick.
+                _ => return Drove::Yielded(0.0),
+            }
             let Some(fut) = self.fut.as_mut() else {
                 return Drove::Ready(Err(Error::Invalid("coroutine is not running".into())));
             };
-            RESUME.set(resume);
-            YIELDED.set(None);
-            match fut.as_mut().poll(&mut tcx) {
-                Poll::Ready(out) => {
-                    self.fut = None;
-                    return Drove::Ready(out);
-                }
-                Poll::Pending => {}
-            }
-            if let Some(request) = REQUEST.take() {
-                REPLY.set(Some(request(cx)));
-                resume = Resume::Nothing;
-                continue;
-            }
-            // Pending without a yield: it awaits something else; poll it
-            // again at the next tick.
-            return Drove::Yielded(YIELDED.take().unwrap_or(0.0));
+            CHAN.set(Chan::Nothing);
+            polled = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        }
+    }
+
+    /// The slow end of a resume: anything but a plain yield.
+    #[cold]
+    fn resolve(&mut self, cx: &mut Cx<'_>, polled: Poll<Result<T>>) -> Result<Next> {
+        match self.after_poll(cx, polled) {
+            Drove::Yielded(tock) => Ok(Next::Tock(tock)),
+            Drove::Ready(out) => self.settle(out),
         }
     }
 
@@ -354,7 +381,7 @@ where
             temp: cx.temp(),
         };
         self.fut = Some(Box::pin((self.make)(co)));
-        match self.drive(cx, Resume::Nothing) {
+        match self.drive(cx, Chan::Nothing) {
             Drove::Yielded(tock) => Ok(Next::Tock(tock)),
             Drove::Ready(out) => self.settle(out),
         }
@@ -362,20 +389,25 @@ where
 
     #[inline]
     fn resume(&mut self, cx: &mut Cx<'_>) -> Result<Next> {
-        if self.fut.is_none() {
+        let Some(fut) = self.fut.as_mut() else {
             return Ok(Next::Done(None));
+        };
+        // The common step inline: send the tyme, poll once, take the yield.
+        CHAN.set(Chan::Tyme(cx.tyme()));
+        let polled = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        if polled.is_pending()
+            && let Chan::Yielded(tock) = CHAN.get()
+        {
+            return Ok(Next::Tock(tock));
         }
-        match self.drive(cx, Resume::Tyme(cx.tyme())) {
-            Drove::Yielded(tock) => Ok(Next::Tock(tock)),
-            Drove::Ready(out) => self.settle(out),
-        }
+        self.resolve(cx, polled)
     }
 
     fn close(&mut self, cx: &mut Cx<'_>) -> Result<Option<Done>> {
         if self.fut.is_none() {
             return Ok(None);
         }
-        match self.drive(cx, Resume::Close) {
+        match self.drive(cx, Chan::Close) {
             Drove::Yielded(_) => {
                 self.fut = None;
                 Err(Error::IgnoredClose)
@@ -393,7 +425,7 @@ where
             return Err(err);
         }
         THROWN.set(Some(err));
-        let drove = self.drive(cx, Resume::Throw);
+        let drove = self.drive(cx, Chan::Throw);
         THROWN.set(None);
         match drove {
             Drove::Yielded(tock) => Ok(Next::Tock(tock)),

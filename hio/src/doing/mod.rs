@@ -16,7 +16,7 @@ mod doist;
 use std::any::Any;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use deck::Cx;
 pub(crate) use deck::Core;
@@ -426,23 +426,26 @@ pub(crate) fn downcast_mut<T: IntoDog>(dog: &mut dyn Dog) -> Option<&mut T> {
     any.downcast_mut::<T::Dog>().map(T::inner_mut)
 }
 
-static SERIAL: AtomicU64 = AtomicU64::new(1);
+static DECKS: AtomicU32 = AtomicU32::new(1);
 
-fn next_serial() -> u64 {
-    SERIAL.fetch_add(1, Ordering::Relaxed)
+/// A number for a new scheduler, so that ids from another one match nothing.
+fn next_deck() -> u32 {
+    DECKS.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Names one doer in one scheduler. Ids are never reused, so a stale id or
-/// one from another scheduler matches nothing.
+/// Names one doer in one scheduler. A slot's generation changes each time
+/// it is reused, so a stale id, or one from another scheduler, matches
+/// nothing.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DoerId {
+    deck: u32,
     slot: u32,
-    serial: u64,
+    generation: u32,
 }
 
 impl fmt::Debug for DoerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DoerId({})", self.serial)
+        write!(f, "DoerId({}:{}.{})", self.deck, self.slot, self.generation)
     }
 }
 
