@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "hio", version, about = "HIO's cooperative runtime in Rust: demos, traces and benchmarks")]
+#[command(
+    name = "hio",
+    version,
+    about = "HIO's cooperative runtime in Rust: demos, traces and benchmarks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,13 +79,15 @@ enum Kind {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Demo { limit, tock, fast } => match hio::demo::run(limit, tock, !fast, &mut std::io::stdout()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("hio demo: {e}");
-                ExitCode::FAILURE
+        Command::Demo { limit, tock, fast } => {
+            match hio::demo::run(limit, tock, !fast, std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("hio demo: {e}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
         Command::Trace { file } => trace(&file),
         Command::Bench {
             what:
@@ -99,7 +105,10 @@ fn main() -> ExitCode {
                 Kind::Doer => Workload::Doer { n },
                 Kind::Coroutine => Workload::Coroutine { n },
                 Kind::Nested => Workload::Nested { depth, fanout },
-                Kind::Memory => Workload::Memory { n, coroutine: false },
+                Kind::Memory => Workload::Memory {
+                    n,
+                    coroutine: false,
+                },
                 Kind::MemoryCoroutine => Workload::Memory { n, coroutine: true },
             };
             for rep in 0..reps {

@@ -72,7 +72,9 @@ pub struct Report {
 impl Report {
     /// One JSON line in the shape of pybench's output.
     pub fn to_json(&self, rep: u32) -> String {
-        let bytes = self.bytes_per_doer.map_or("null".to_string(), |b| format!("{b:.1}"));
+        let bytes = self
+            .bytes_per_doer
+            .map_or("null".to_string(), |b| format!("{b:.1}"));
         format!(
             concat!(
                 "{{\"bench\":\"sched\",\"impl\":\"hio-rs\",\"mode\":\"{}\",\"rep\":{},\"n\":{},\"k\":{},",
@@ -121,7 +123,11 @@ impl Doer for IdleDoer {
 }
 
 fn check(ok: bool, what: &str) -> Result<()> {
-    if ok { Ok(()) } else { Err(Error::Invalid(format!("benchmark check failed: {what}"))) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!("benchmark check failed: {what}")))
+    }
 }
 
 /// Runs `doist` to completion and times it.
@@ -159,12 +165,16 @@ pub fn run(workload: Workload, total: u64) -> Result<Report> {
         Workload::Doer { n } => {
             check(n > 0, "n must be positive")?;
             let k = (total / n as u64).max(1);
-            let handles: Vec<Handle<CountDoer>> = (0..n).map(|_| doist.add(CountDoer { k, count: 0 })).collect();
+            let handles: Vec<Handle<CountDoer>> = (0..n)
+                .map(|_| doist.add(CountDoer { k, count: 0 }))
+                .collect();
             report.kind = "doer";
             report.k = k;
             report.elapsed_s = timed(&mut doist)?;
             check(
-                handles.iter().all(|&h| doist.get(h).is_some_and(|d| d.count == k) && doist.done_of(h).is_complete()),
+                handles.iter().all(|&h| {
+                    doist.get(h).is_some_and(|d| d.count == k) && doist.done_of(h).is_complete()
+                }),
                 "every doer recurs k times and completes",
             )?;
             (n, 0)

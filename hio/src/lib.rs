@@ -66,10 +66,11 @@ pub mod trace;
 pub mod tyming;
 
 pub use doing::{
-    Co, Completion, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Doify, Doist, Dog, Done, Handle, Hooked,
+    Co, Completion, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Dog, Doify, Doist, Done, Handle, Hooked,
     Interrupt, IntoDog, Next, Stepper, YieldTock, doify,
 };
 pub use error::{Error, Result};
 pub use tyming::{
-    MonoTimer, Timer, Tymer, Tymist, Tymth, from_iso8601, now_iso8601, now_utc, to_iso8601, wall_now,
+    MonoTimer, Timer, Tymer, Tymist, Tymth, from_iso8601, now_iso8601, now_utc, to_iso8601,
+    wall_now,
 };

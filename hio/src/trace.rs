@@ -26,7 +26,9 @@ use std::rc::Rc;
 
 use serde::Deserialize;
 
-use crate::doing::{Co, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Doist, Dog, Done, IntoDog, Next, doify};
+use crate::doing::{
+    Co, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Dog, Doist, Done, IntoDog, Next, doify,
+};
 use crate::error::{Error, Result};
 use crate::tyming::Tymist;
 
@@ -98,17 +100,27 @@ struct RemoveSpec {
 }
 
 /// Checks names and kind-specific keys; collects every name in order.
-fn validate(specs: &[DoerSpec], names: &mut Vec<String>, seen: &mut HashSet<String>) -> Result<(), ScenarioError> {
+fn validate(
+    specs: &[DoerSpec],
+    names: &mut Vec<String>,
+    seen: &mut HashSet<String>,
+) -> Result<(), ScenarioError> {
     for spec in specs {
         if !seen.insert(spec.name.clone()) {
-            return Err(ScenarioError(format!("duplicate doer name {:?}", spec.name)));
+            return Err(ScenarioError(format!(
+                "duplicate doer name {:?}",
+                spec.name
+            )));
         }
         names.push(spec.name.clone());
         let leaf = spec.kind != Kind::Dodoer;
         let misplaced = if leaf {
-            [("always", spec.always.is_some()), ("doers", spec.doers.is_some())]
-                .into_iter()
-                .find(|(_, present)| *present)
+            [
+                ("always", spec.always.is_some()),
+                ("doers", spec.doers.is_some()),
+            ]
+            .into_iter()
+            .find(|(_, present)| *present)
         } else {
             [
                 ("stop", spec.stop.is_some()),
@@ -126,7 +138,10 @@ fn validate(specs: &[DoerSpec], names: &mut Vec<String>, seen: &mut HashSet<Stri
             )));
         }
         if !spec.tock.is_finite() {
-            return Err(ScenarioError(format!("doer {:?}: tock must be finite", spec.name)));
+            return Err(ScenarioError(format!(
+                "doer {:?}: tock must be finite",
+                spec.name
+            )));
         }
         if let Some(children) = &spec.doers {
             validate(children, names, seen)?;
@@ -177,7 +192,10 @@ struct Watch {
 
 impl Watch {
     fn note<T>(&self, out: T) -> T {
-        self.rec.done.borrow_mut().insert(self.name.clone(), self.inner.done());
+        self.rec
+            .done
+            .borrow_mut()
+            .insert(self.name.clone(), self.inner.done());
         out
     }
 }
@@ -229,7 +247,9 @@ impl Actions {
             stop: spec.stop,
             fail: spec.fail,
             extend: spec.extend.map(|e| (e.at, Rc::new(e.doers))),
-            remove: spec.remove.map(|r| (r.at, r.names.into_iter().map(Rc::from).collect())),
+            remove: spec
+                .remove
+                .map(|r| (r.at, r.names.into_iter().map(Rc::from).collect())),
         };
         (acts, spec.tock)
     }
@@ -242,7 +262,12 @@ impl Actions {
     }
 
     /// The doers to add on this recur: those the scheduler does not list.
-    fn extension(&self, count: u64, rec: &Rc<Recorder>, listed: impl Fn(DoerId) -> bool) -> Option<Vec<Box<dyn Dog>>> {
+    fn extension(
+        &self,
+        count: u64,
+        rec: &Rc<Recorder>,
+        listed: impl Fn(DoerId) -> bool,
+    ) -> Option<Vec<Box<dyn Dog>>> {
         let (at, specs) = self.extend.as_ref()?;
         if *at != count {
             return None;
@@ -378,7 +403,13 @@ impl DoDoerHooks for TraceHooks {
 }
 
 /// The coroutine kind's body: rows for each context, actions on recurs.
-async fn coroutine(co: Co, name: Rc<str>, rec: Rc<Recorder>, acts: Rc<Actions>, tock: f64) -> Result<Option<bool>> {
+async fn coroutine(
+    co: Co,
+    name: Rc<str>,
+    rec: Rc<Recorder>,
+    acts: Rc<Actions>,
+    tock: f64,
+) -> Result<Option<bool>> {
     rec.row(co.tyme(), &name, "enter");
     let mut count = 0;
     let body = async {
@@ -413,7 +444,10 @@ async fn coroutine(co: Co, name: Rc<str>, rec: Rc<Recorder>, acts: Rc<Actions>, 
 /// Builds the instrumented doer for `spec`, wrapped in a `Watch`.
 fn build(spec: &DoerSpec, rec: &Rc<Recorder>) -> Box<dyn Dog> {
     let name: Rc<str> = Rc::from(spec.name.as_str());
-    rec.done.borrow_mut().entry(name.clone()).or_insert(Done::NotRun);
+    rec.done
+        .borrow_mut()
+        .entry(name.clone())
+        .or_insert(Done::NotRun);
     let inner: Box<dyn Dog> = match spec.kind {
         Kind::Doer => {
             let (acts, tock) = Actions::of(clone_spec(spec));
@@ -521,7 +555,10 @@ fn clone_spec(spec: &DoerSpec) -> DoerSpec {
             names: r.names.clone(),
         }),
         always: spec.always,
-        doers: spec.doers.as_ref().map(|d| d.iter().map(clone_spec).collect()),
+        doers: spec
+            .doers
+            .as_ref()
+            .map(|d| d.iter().map(clone_spec).collect()),
     }
 }
 
@@ -536,7 +573,8 @@ fn string(out: &mut String, s: &str) {
 
 /// Runs a scenario (JSON text) and returns its trace (JSON lines).
 pub fn run(scenario: &str) -> Result<String, ScenarioError> {
-    let scenario: Scenario = serde_json::from_str(scenario).map_err(|e| ScenarioError(e.to_string()))?;
+    let scenario: Scenario =
+        serde_json::from_str(scenario).map_err(|e| ScenarioError(e.to_string()))?;
     let mut names = Vec::new();
     validate(&scenario.doers, &mut names, &mut HashSet::new())?;
     let tock = scenario.doist.tock.unwrap_or(Tymist::TOCK);
@@ -555,7 +593,9 @@ pub fn run(scenario: &str) -> Result<String, ScenarioError> {
     doist.set_limit(scenario.doist.limit);
     for spec in &scenario.doers {
         let id = doist.add(BoxedDog(build(spec, &rec))).id();
-        rec.ids.borrow_mut().insert(Rc::from(spec.name.as_str()), id);
+        rec.ids
+            .borrow_mut()
+            .insert(Rc::from(spec.name.as_str()), id);
     }
 
     let runs = scenario.runs.unwrap_or_else(|| vec![RunSpec::default()]);

@@ -470,7 +470,11 @@ pub fn from_iso8601(dts: impl AsRef<[u8]>) -> Result<DateTime<FixedOffset>> {
         return Ok(dt);
     }
     let utc = FixedOffset::east_opt(0).expect("zero offset is valid");
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, fmt) {
             return Ok(utc.from_utc_datetime(&naive));
         }
@@ -479,5 +483,7 @@ pub fn from_iso8601(dts: impl AsRef<[u8]>) -> Result<DateTime<FixedOffset>> {
         let naive = date.and_hms_opt(0, 0, 0).expect("midnight is valid");
         return Ok(utc.from_utc_datetime(&naive));
     }
-    Err(Error::Invalid(format!("not an ISO-8601 date-time: {text:?}")))
+    Err(Error::Invalid(format!(
+        "not an ISO-8601 date-time: {text:?}"
+    )))
 }

@@ -16,7 +16,7 @@
 //! `deeds[pos..]`, marker, `merge(deeds[..w], inserts)`; between passes it
 //! is just `deeds`.
 
-use super::{Done, Dog, DoerId, Handle, IntoDog, Next, next_deck};
+use super::{DoerId, Dog, Done, Handle, IntoDog, Next, next_deck};
 use crate::error::Result;
 use crate::tyming::Tymth;
 
@@ -195,7 +195,13 @@ impl Core {
     fn find(&self, id: DoerId) -> Option<usize> {
         let i = id.slot as usize;
         match self.slots.get(i) {
-            Some(s) if id.deck == self.deck && s.generation == id.generation && (s.listed || s.deeded) => Some(i),
+            Some(s)
+                if id.deck == self.deck
+                    && s.generation == id.generation
+                    && (s.listed || s.deeded) =>
+            {
+                Some(i)
+            }
             _ => None,
         }
     }
@@ -263,7 +269,10 @@ impl Core {
     /// Live deeds in deque order: (doer, retyme).
     pub(crate) fn deeds(&self) -> Vec<(DoerId, f64)> {
         let (left, right) = self.sides();
-        left.iter().chain(&right).map(|d| (self.id(d.slot), d.retyme)).collect()
+        left.iter()
+            .chain(&right)
+            .map(|d| (self.id(d.slot), d.retyme))
+            .collect()
     }
 
     pub(crate) fn deed_count(&self) -> usize {
@@ -408,7 +417,10 @@ impl Core {
         for &(i, deeded) in &added {
             self.doers.push(i);
             if deeded {
-                self.push(Deed { slot: i, retyme: tyme });
+                self.push(Deed {
+                    slot: i,
+                    retyme: tyme,
+                });
             }
             ids.push(self.id(i));
         }
@@ -468,7 +480,8 @@ impl Core {
         let (left, right) = self.sides();
         let mut pulled = Vec::new();
         let mut keep = |side: Vec<Deed>| -> Vec<Deed> {
-            let (out, kept): (Vec<Deed>, Vec<Deed>) = side.into_iter().partition(|d| gone.contains(&d.slot));
+            let (out, kept): (Vec<Deed>, Vec<Deed>) =
+                side.into_iter().partition(|d| gone.contains(&d.slot));
             pulled.extend(out);
             kept
         };
@@ -493,7 +506,6 @@ impl Core {
         }
         first.map_or(Ok(()), Err)
     }
-
 }
 
 impl Deck {
@@ -529,8 +541,9 @@ impl Deck {
         core.in_pass = true;
         while let Some(&deed) = core.deeds.get(core.pos) {
             core.pos += 1;
-            // `!(a <= b)` rather than `a > b`: a NaN retyme never runs.
-            if !(deed.retyme <= tyme) {
+            // HIO runs a deed when `retyme <= tyme`; a NaN retyme never runs.
+            let due = deed.retyme <= tyme;
+            if !due {
                 core.deeds[core.w] = deed;
                 core.w += 1;
                 continue;
@@ -546,7 +559,11 @@ impl Deck {
             *running_slot = NONE;
             match out {
                 Ok(Next::Tock(t)) => {
-                    let retyme = if t == 0.0 { tyme + tock } else { deed.retyme + t };
+                    let retyme = if t == 0.0 {
+                        tyme + tock
+                    } else {
+                        deed.retyme + t
+                    };
                     core.deeds[core.w] = Deed {
                         slot: deed.slot,
                         retyme,

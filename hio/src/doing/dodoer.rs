@@ -1,7 +1,7 @@
 //! [`DoDoer`]: a doer that runs child doers, so tasks nest into a tree.
 
 use super::deck::Deck;
-use super::{Cx, Done, Dog, DoerId, Handle, IntoDog, Next, Run, downcast, downcast_mut};
+use super::{Cx, DoerId, Dog, Done, Handle, IntoDog, Next, Run, downcast, downcast_mut};
 use crate::error::{Error, Result};
 use crate::tyming::Tymth;
 
@@ -234,7 +234,9 @@ impl<H: DoDoerHooks> DoDoer<H> {
     /// Closes the children (from the right), then runs the `exit` hook.
     fn exit(&mut self, tyme: f64) -> Result<()> {
         let closed = self.deck.core_mut().exit(tyme);
-        let exited = self.hooks.exit(&mut Cx::new(self.deck.core_mut(), tyme, false));
+        let exited = self
+            .hooks
+            .exit(&mut Cx::new(self.deck.core_mut(), tyme, false));
         closed.and(exited)
     }
 
@@ -242,7 +244,9 @@ impl<H: DoDoerHooks> DoDoer<H> {
     fn fail(&mut self, tyme: f64, err: Error) -> Error {
         self.run = Run::Idle;
         if !err.is_interrupt() {
-            let aborted = self.hooks.abort(&mut Cx::new(self.deck.core_mut(), tyme, false), &err);
+            let aborted = self
+                .hooks
+                .abort(&mut Cx::new(self.deck.core_mut(), tyme, false), &err);
             if let Err(e) = aborted {
                 tracing::warn!(error = %e, "DoDoer abort hook failed");
             }
@@ -272,7 +276,10 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
         self.run_always = self.always;
         self.deck.core_mut().set_tymth(cx.tymth().clone());
         let (tyme, temp) = (cx.tyme(), cx.temp());
-        if let Err(e) = self.hooks.enter(&mut Cx::new(self.deck.core_mut(), tyme, temp)) {
+        if let Err(e) = self
+            .hooks
+            .enter(&mut Cx::new(self.deck.core_mut(), tyme, temp))
+        {
             return Err(self.fail(tyme, e));
         }
         if let Err(e) = self.deck.core_mut().enter(tyme, temp) {
@@ -286,7 +293,10 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
             return Ok(Next::Done(None));
         }
         let tyme = cx.tyme();
-        if let Err(e) = self.hooks.recur(&mut Cx::new(self.deck.core_mut(), tyme, false)) {
+        if let Err(e) = self
+            .hooks
+            .recur(&mut Cx::new(self.deck.core_mut(), tyme, false))
+        {
             return Err(self.fail(tyme, e));
         }
         if let Err(e) = self.deck.pass(tyme, self.tock) {
@@ -298,7 +308,9 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
             return Ok(Next::Tock(self.tock));
         }
         self.run = Run::Idle;
-        let cleaned = self.hooks.clean(&mut Cx::new(self.deck.core_mut(), tyme, false));
+        let cleaned = self
+            .hooks
+            .clean(&mut Cx::new(self.deck.core_mut(), tyme, false));
         let exited = self.exit(tyme);
         cleaned.and(exited)?;
         Ok(Next::Done(Some(self.done)))
@@ -310,7 +322,9 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
         }
         self.run = Run::Idle;
         let tyme = cx.tyme();
-        let ceased = self.hooks.cease(&mut Cx::new(self.deck.core_mut(), tyme, false));
+        let ceased = self
+            .hooks
+            .cease(&mut Cx::new(self.deck.core_mut(), tyme, false));
         let exited = self.exit(tyme);
         ceased.and(exited)?;
         Ok(Some(self.done))
@@ -332,7 +346,11 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
         if let Err(e) = self.deck.close_after_panic(tyme) {
             tracing::warn!(error = %e, "closing children after a panic failed");
         }
-        if from_child && let Err(e) = self.hooks.exit(&mut Cx::new(self.deck.core_mut(), tyme, false)) {
+        if from_child
+            && let Err(e) = self
+                .hooks
+                .exit(&mut Cx::new(self.deck.core_mut(), tyme, false))
+        {
             tracing::warn!(error = %e, "DoDoer exit hook failed after a panic");
         }
     }

@@ -9,10 +9,11 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::{Completion, Cx, Done, Dog, DoerId, IntoDog, Next};
+use super::{Completion, Cx, DoerId, Dog, Done, IntoDog, Next};
 use crate::error::{Error, Result};
 use crate::tyming::Tymth;
 
@@ -99,7 +100,10 @@ impl Co {
     /// right now, and gives back its result. The coroutine resumes in the
     /// same step. This is how a coroutine reaches its scheduler, e.g. to
     /// check [`Cx::contains`].
-    pub async fn with_cx<R: 'static>(&self, f: impl FnOnce(&mut Cx<'_>) -> R + 'static) -> Result<R> {
+    pub async fn with_cx<R: 'static>(
+        &self,
+        f: impl FnOnce(&mut Cx<'_>) -> R + 'static,
+    ) -> Result<R> {
         let reply = Requested {
             request: Some(Box::new(move |cx: &mut Cx<'_>| Box::new(f(cx)) as Reply)),
         }
@@ -173,9 +177,9 @@ impl Future for Requested {
             return Poll::Pending;
         }
         Poll::Ready(
-            REPLY
-                .take()
-                .ok_or_else(|| Error::Invalid("scheduler request polled outside a doer step".into())),
+            REPLY.take().ok_or_else(|| {
+                Error::Invalid("scheduler request polled outside a doer step".into())
+            }),
         )
     }
 }
@@ -394,13 +398,16 @@ where
         };
         // The common step inline: send the tyme, poll once, take the yield.
         CHAN.set(Chan::Tyme(cx.tyme()));
-        let polled = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        // ManuallyDrop: a pending poll holds nothing to drop, and this keeps
+        // the compiler from calling the drop glue of `Poll<Result<T>>` on
+        // every step.
+        let polled = ManuallyDrop::new(fut.as_mut().poll(&mut Context::from_waker(Waker::noop())));
         if polled.is_pending()
             && let Chan::Yielded(tock) = CHAN.get()
         {
             return Ok(Next::Tock(tock));
         }
-        self.resolve(cx, polled)
+        self.resolve(cx, ManuallyDrop::into_inner(polled))
     }
 
     fn close(&mut self, cx: &mut Cx<'_>) -> Result<Option<Done>> {

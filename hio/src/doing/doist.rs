@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::deck::Deck;
-use super::{Cx, Done, Dog, DoerId, Handle, IntoDog, downcast, downcast_mut};
+use super::{Cx, DoerId, Dog, Done, Handle, IntoDog, downcast, downcast_mut};
 use crate::error::Result;
 use crate::tyming::{MonoTimer, Tymer, Tymist, Tymth};
 

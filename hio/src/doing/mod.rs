@@ -18,8 +18,8 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-pub use deck::Cx;
 pub(crate) use deck::Core;
+pub use deck::Cx;
 pub use dodoer::{DoDoer, DoDoerHooks};
 pub use doify::{Co, Doify, YieldTock, doify};
 pub use doist::{Doist, Interrupt};
