@@ -53,6 +53,8 @@
 //! - `trace` (default): [`trace`], the `hio trace` scenario runner.
 //! - `signals` (default): [`Doist::handle_signals`], SIGINT/SIGTERM as
 //!   HIO's `KeyboardInterrupt`.
+//! - `memo` (default): [`memo`], memograms (segmentation, reassembly,
+//!   signing).
 //!
 //! Differences from Python HIO are listed, with reasons, in
 //! `docs/differences.md`.
@@ -61,6 +63,8 @@ pub mod bench;
 pub mod demo;
 pub mod doing;
 pub mod error;
+#[cfg(feature = "memo")]
+pub mod memo;
 #[cfg(feature = "trace")]
 pub mod trace;
 pub mod tyming;

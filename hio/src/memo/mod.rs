@@ -1,0 +1,1 @@
+//! Memograms: HIO's segmentation protocol for datagram transports.
