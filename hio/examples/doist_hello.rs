@@ -42,6 +42,9 @@ fn main() -> Result<()> {
     println!("done {done:?} at tyme {}", doist.tyme());
     assert_eq!(done, Done::Complete);
     assert!(doist.done_of(hello).is_complete());
-    println!("the coroutine returned tyme {:?}", doist.get(world).and_then(|w| w.output()));
+    println!(
+        "the coroutine returned tyme {:?}",
+        doist.get(world).and_then(|w| w.output())
+    );
     Ok(())
 }
