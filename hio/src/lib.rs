@@ -65,6 +65,8 @@ pub mod doing;
 pub mod error;
 #[cfg(feature = "memo")]
 pub mod memo;
+pub mod rt;
+pub mod tcp;
 #[cfg(feature = "trace")]
 pub mod trace;
 pub mod tyming;

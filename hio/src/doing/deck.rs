@@ -18,6 +18,7 @@
 
 use super::{DoerId, Dog, Done, Handle, IntoDog, Next, next_deck};
 use crate::error::Result;
+use crate::rt::Reactor;
 use crate::tyming::Tymth;
 
 /// `running_slot` when no step is running.
@@ -57,6 +58,7 @@ pub(crate) struct Core {
     inserts: Vec<(usize, Deed)>,
     in_pass: bool,
     tymth: Tymth,
+    reactor: Reactor,
 }
 
 /// A scheduler: its [`Core`] plus the dog whose step is running, kept here
@@ -95,6 +97,12 @@ impl<'a> Cx<'a> {
     /// The scheduler's clock.
     pub fn tymth(&self) -> &Tymth {
         &self.core.tymth
+    }
+
+    /// The readiness reactor of the root Doist: wind I/O objects onto it
+    /// in `enter` so that a pass services only their ready sockets.
+    pub fn reactor(&self) -> &Reactor {
+        &self.core.reactor
     }
 
     /// During enter: whether to use temporary resources.
@@ -151,6 +159,7 @@ impl Core {
             inserts: Vec::new(),
             in_pass: false,
             tymth,
+            reactor: Reactor::new(),
         }
     }
 
@@ -160,6 +169,14 @@ impl Core {
 
     pub(crate) fn set_tymth(&mut self, tymth: Tymth) {
         self.tymth = tymth;
+    }
+
+    pub(crate) fn reactor(&self) -> &Reactor {
+        &self.reactor
+    }
+
+    pub(crate) fn set_reactor(&mut self, reactor: Reactor) {
+        self.reactor = reactor;
     }
 
     fn alloc(&mut self, dog: Box<dyn Dog>, listed: bool) -> u32 {

@@ -204,6 +204,11 @@ impl Doist {
         self.tymist.set_tock(tock);
     }
 
+    /// The readiness reactor its doers' I/O objects share.
+    pub fn reactor(&self) -> &crate::rt::Reactor {
+        self.deck.core().reactor()
+    }
+
     /// A live view of this Doist's clock.
     pub fn tymen(&self) -> Tymth {
         self.tymist.tymen()
@@ -378,6 +383,7 @@ impl Doist {
     pub fn recur(&mut self) -> Result<()> {
         let tyme = self.tymist.tyme();
         let tock = self.tymist.tock();
+        self.deck.core().reactor().new_pass();
         let deck = &mut self.deck;
         match catch_unwind(AssertUnwindSafe(|| deck.pass(tyme, tock))) {
             Ok(Ok(())) => {

@@ -1,0 +1,243 @@
+//! The readiness reactor: one `mio::Poll` shared by a Doist's I/O objects.
+//!
+//! HIO services every socket on every pass, so each idle connection costs a
+//! `recv` per pass. Here sockets register with a [`Reactor`]; a poll
+//! (`epoll_wait` with a zero timeout) reports which are ready, and each I/O
+//! object services only those. An idle connection then costs nothing per
+//! pass.
+//!
+//! A Doist owns one reactor and lends it to its doers through
+//! [`Cx::reactor`](crate::Cx::reactor); a doer winds its I/O objects onto
+//! it in `enter`. Polled by a Doist, the reactor is polled at most once per
+//! pass, by the first I/O object serviced in that pass. An I/O object used
+//! on its own (in a test, say) has a private reactor that it polls on every
+//! service call.
+//!
+//! Each registration gets a [`Ready`] list; the poll appends the keys of
+//! ready sockets to the list of the object that owns them.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::io;
+use std::rc::Rc;
+use std::time::Duration;
+
+use mio::event::Source;
+use mio::{Events, Interest, Poll, Token};
+
+/// One readiness report: which socket (the owner's key) and what it can do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Readiness {
+    /// The key the owner registered the socket under.
+    pub key: u32,
+    /// Readable, or the peer closed or errored (a read will tell).
+    pub readable: bool,
+    /// Writable, or errored (a write will tell).
+    pub writable: bool,
+}
+
+/// The ready list of one owner (a server, a client, a peer).
+#[derive(Debug, Default)]
+pub struct Ready {
+    list: RefCell<Vec<Readiness>>,
+}
+
+impl Ready {
+    /// Takes every report since the last drain, in arrival order, into
+    /// `into` (cleared first). Reusing `into` keeps a pass allocation-free.
+    pub fn drain_into(&self, into: &mut Vec<Readiness>) {
+        into.clear();
+        std::mem::swap(&mut *self.list.borrow_mut(), into);
+    }
+
+    /// Whether anything is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.list.borrow().is_empty()
+    }
+}
+
+struct Inner {
+    poll: OnceCell<RefCell<Poll>>,
+    events: RefCell<Events>,
+    owners: RefCell<Vec<Option<Rc<Ready>>>>,
+    free: RefCell<Vec<u32>>,
+    /// Bumped by the Doist at each pass; 0 means nobody drives the reactor.
+    pass: Cell<u64>,
+    polled_pass: Cell<u64>,
+}
+
+/// A shared handle on one readiness poll. Cloning is cheap.
+///
+/// ```
+/// use hio::rt::Reactor;
+/// let reactor = Reactor::new();
+/// assert!(!reactor.is_driven());
+/// reactor.poll_now()?; // nothing registered: returns at once
+/// # Ok::<(), hio::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Reactor(Rc<Inner>);
+
+impl Default for Reactor {
+    fn default() -> Self {
+        Reactor::new()
+    }
+}
+
+impl std::fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reactor")
+            .field("owners", &self.0.owners.borrow().iter().flatten().count())
+            .field("driven", &self.is_driven())
+            .finish()
+    }
+}
+
+/// Keys are `u32`; the token carries (owner, key).
+fn token(owner: u32, key: u32) -> Token {
+    Token(((owner as usize) << 32) | key as usize)
+}
+
+impl Reactor {
+    /// A reactor; the OS poll is created on first use.
+    pub fn new() -> Self {
+        Reactor(Rc::new(Inner {
+            poll: OnceCell::new(),
+            events: RefCell::new(Events::with_capacity(1024)),
+            owners: RefCell::new(Vec::new()),
+            free: RefCell::new(Vec::new()),
+            pass: Cell::new(0),
+            polled_pass: Cell::new(0),
+        }))
+    }
+
+    /// True when both handles share one poll.
+    pub fn same(&self, other: &Reactor) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    fn poll(&self) -> io::Result<&RefCell<Poll>> {
+        if let Some(p) = self.0.poll.get() {
+            return Ok(p);
+        }
+        let poll = Poll::new()?;
+        Ok(self.0.poll.get_or_init(|| RefCell::new(poll)))
+    }
+
+    /// Adds an owner; its sockets register under the returned id and their
+    /// reports land in the returned list.
+    pub fn join(&self) -> (u32, Rc<Ready>) {
+        let ready = Rc::new(Ready::default());
+        let mut owners = self.0.owners.borrow_mut();
+        let id = match self.0.free.borrow_mut().pop() {
+            Some(id) => {
+                owners[id as usize] = Some(ready.clone());
+                id
+            }
+            None => {
+                owners.push(Some(ready.clone()));
+                (owners.len() - 1) as u32
+            }
+        };
+        (id, ready)
+    }
+
+    /// Removes an owner (after its sockets are deregistered).
+    pub fn leave(&self, owner: u32) {
+        let mut owners = self.0.owners.borrow_mut();
+        if let Some(slot) = owners.get_mut(owner as usize)
+            && slot.take().is_some()
+        {
+            self.0.free.borrow_mut().push(owner);
+        }
+    }
+
+    /// Registers a socket of `owner` under `key`.
+    pub fn register(
+        &self,
+        source: &mut impl Source,
+        owner: u32,
+        key: u32,
+        interest: Interest,
+    ) -> io::Result<()> {
+        self.poll()?
+            .borrow()
+            .registry()
+            .register(source, token(owner, key), interest)
+    }
+
+    /// Changes what a registered socket is watched for.
+    pub fn reregister(
+        &self,
+        source: &mut impl Source,
+        owner: u32,
+        key: u32,
+        interest: Interest,
+    ) -> io::Result<()> {
+        self.poll()?
+            .borrow()
+            .registry()
+            .reregister(source, token(owner, key), interest)
+    }
+
+    /// Stops watching a socket. Errors (it was never registered) are
+    /// ignored: closing must always succeed.
+    pub fn deregister(&self, source: &mut impl Source) {
+        if let Some(p) = self.0.poll.get() {
+            let _ = p.borrow().registry().deregister(source);
+        }
+    }
+
+    /// Polls now without waiting and hands out the reports.
+    pub fn poll_now(&self) -> crate::Result<()> {
+        self.poll_for(Some(Duration::ZERO))
+    }
+
+    /// Polls, waiting up to `timeout` (`None`: until something is ready),
+    /// and hands out the reports.
+    pub fn poll_for(&self, timeout: Option<Duration>) -> crate::Result<()> {
+        let Some(poll) = self.0.poll.get() else {
+            return Ok(());
+        };
+        let mut events = self.0.events.borrow_mut();
+        match poll.borrow_mut().poll(&mut events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        let owners = self.0.owners.borrow();
+        for event in events.iter() {
+            let t = event.token().0;
+            let (owner, key) = ((t >> 32) as usize, (t & 0xffff_ffff) as u32);
+            if let Some(Some(ready)) = owners.get(owner) {
+                ready.list.borrow_mut().push(Readiness {
+                    key,
+                    readable: event.is_readable() || event.is_read_closed() || event.is_error(),
+                    writable: event.is_writable() || event.is_write_closed() || event.is_error(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Called by a Doist at the start of each pass: from now on the
+    /// reactor is polled at most once per pass.
+    pub fn new_pass(&self) {
+        self.0.pass.set(self.0.pass.get() + 1);
+    }
+
+    /// Whether a Doist drives this reactor.
+    pub fn is_driven(&self) -> bool {
+        self.0.pass.get() != 0
+    }
+
+    /// What an I/O object calls before servicing: polls if this pass has
+    /// not been polled yet (or on every call when nobody drives it).
+    pub fn refresh(&self) -> crate::Result<()> {
+        let pass = self.0.pass.get();
+        if pass != 0 && self.0.polled_pass.get() == pass {
+            return Ok(());
+        }
+        self.0.polled_pass.set(pass);
+        self.poll_now()
+    }
+}

@@ -1,0 +1,220 @@
+//! Non-blocking TCP: [`Client`], [`Server`] with one [`Remoter`] per accepted
+//! connection, and the doers that service them ([`ClientDoer`],
+//! [`ServerDoer`], [`EchoServerDoer`]).
+//!
+//! HIO's model: nothing ever blocks. Received bytes accumulate in a receive
+//! buffer (`rxbs`) until the application takes them; bytes to send are
+//! queued in a transmit buffer (`txbs`) with `tx` and leave as the socket
+//! accepts them. A doer calls `service()` once per pass. A connection whose
+//! peer has gone (reset, refused, EOF, broken pipe) is marked `cutoff`
+//! instead of raising.
+//!
+//! Unlike Python HIO, a pass touches only the sockets that the readiness
+//! reactor ([`crate::rt`]) reports, so idle connections cost nothing.
+
+mod client;
+mod doers;
+mod server;
+
+use std::io::{self, Read, Write};
+
+pub use client::{Client, ClientOpts};
+pub use doers::{ClientDoer, EchoServerDoer, ServerDoer};
+pub use server::{Remoter, Server, ServerOpts};
+
+/// HIO's default read size, in bytes.
+pub const BUF_SIZE: usize = 8096;
+
+/// What an I/O error means for a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// Nothing to do now; try later.
+    Later,
+    /// Interrupted by a signal; retry at once.
+    Retry,
+    /// The far side is gone (reset, refused, unreachable, broken pipe…).
+    Gone,
+}
+
+/// HIO's errno classification, with `EPIPE` and every other "peer is gone"
+/// error counted as gone (Python lets `EPIPE` escape `service()`).
+pub(crate) fn fault(err: &io::Error) -> Fault {
+    use io::ErrorKind::*;
+    match err.kind() {
+        WouldBlock => Fault::Later,
+        Interrupted => Fault::Retry,
+        _ => Fault::Gone,
+    }
+}
+
+/// The buffers and cut-off state of one connection, apart from its socket,
+/// so the same logic can run over any byte stream.
+#[derive(Debug, Default)]
+pub(crate) struct Link {
+    pub(crate) rxbs: Vec<u8>,
+    /// Bytes queued to send are `txbs[sent..]`.
+    pub(crate) txbs: Vec<u8>,
+    sent: usize,
+    pub(crate) cutoff: bool,
+    /// The peer closed its sending side (EOF seen).
+    pub(crate) eof: bool,
+}
+
+/// How a greedy receive ended.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Received {
+    pub(crate) bytes: usize,
+    /// Stopped at the receive limit with more possibly waiting.
+    pub(crate) more: bool,
+}
+
+impl Link {
+    /// Reads until the stream would block, ends, or `rxbs` reaches `limit`.
+    pub(crate) fn receive_all<S: Read>(
+        &mut self,
+        stream: &mut S,
+        scratch: &mut [u8],
+        limit: usize,
+    ) -> Received {
+        let mut got = Received::default();
+        if self.eof {
+            return got;
+        }
+        loop {
+            if self.rxbs.len() >= limit {
+                got.more = true;
+                return got;
+            }
+            match stream.read(scratch) {
+                Ok(0) => {
+                    self.eof = true;
+                    self.cutoff = true;
+                    return got;
+                }
+                Ok(n) => {
+                    self.rxbs.extend_from_slice(&scratch[..n]);
+                    got.bytes += n;
+                }
+                Err(e) => match fault(&e) {
+                    Fault::Later => return got,
+                    Fault::Retry => continue,
+                    Fault::Gone => {
+                        tracing::debug!(error = %e, "receive: peer gone");
+                        self.cutoff = true;
+                        return got;
+                    }
+                },
+            }
+        }
+    }
+
+    /// Reads once (HIO's `serviceReceiveOnce`). Returns bytes read.
+    pub(crate) fn receive_once<S: Read>(&mut self, stream: &mut S, scratch: &mut [u8]) -> usize {
+        if self.eof {
+            return 0;
+        }
+        loop {
+            match stream.read(scratch) {
+                Ok(0) => {
+                    self.eof = true;
+                    self.cutoff = true;
+                    return 0;
+                }
+                Ok(n) => {
+                    self.rxbs.extend_from_slice(&scratch[..n]);
+                    return n;
+                }
+                Err(e) => match fault(&e) {
+                    Fault::Later => return 0,
+                    Fault::Retry => continue,
+                    Fault::Gone => {
+                        self.cutoff = true;
+                        return 0;
+                    }
+                },
+            }
+        }
+    }
+
+    /// Queues bytes to send.
+    pub(crate) fn tx(&mut self, data: &[u8]) {
+        if self.sent == self.txbs.len() {
+            self.txbs.clear();
+            self.sent = 0;
+        }
+        self.txbs.extend_from_slice(data);
+    }
+
+    /// Moves everything received to the transmit queue, swapping buffers
+    /// instead of copying when nothing is queued.
+    pub(crate) fn echo(&mut self) {
+        if self.pending().is_empty() {
+            std::mem::swap(&mut self.rxbs, &mut self.txbs);
+            self.sent = 0;
+            self.rxbs.clear();
+        } else {
+            self.txbs.extend_from_slice(&self.rxbs);
+            self.rxbs.clear();
+        }
+    }
+
+    /// Bytes still queued.
+    pub(crate) fn pending(&self) -> &[u8] {
+        &self.txbs[self.sent..]
+    }
+
+    /// Sends until the queue is empty or the stream would block. A broken
+    /// connection drops what was queued and marks the link cut off.
+    /// Returns bytes sent.
+    pub(crate) fn send_all<S: Write>(&mut self, stream: &mut S) -> usize {
+        let mut total = 0;
+        while self.sent < self.txbs.len() {
+            match stream.write(&self.txbs[self.sent..]) {
+                Ok(0) => break,
+                Ok(n) => {
+                    self.sent += n;
+                    total += n;
+                }
+                Err(e) => match fault(&e) {
+                    Fault::Later => break,
+                    Fault::Retry => continue,
+                    Fault::Gone => {
+                        tracing::debug!(error = %e, "send: peer gone");
+                        self.cutoff = true;
+                        self.txbs.clear();
+                        self.sent = 0;
+                        break;
+                    }
+                },
+            }
+        }
+        if self.sent == self.txbs.len() {
+            self.txbs.clear();
+            self.sent = 0;
+        } else if self.sent > 64 * 1024 && self.sent * 2 > self.txbs.len() {
+            // Reclaim the sent prefix now and then, not on every send.
+            self.txbs.drain(..self.sent);
+            self.sent = 0;
+        }
+        total
+    }
+}
+
+/// Sets TCP_NODELAY and raises the socket buffers to at least `bs`.
+pub(crate) fn tune(stream: &mio::net::TcpStream, bs: usize, nodelay: bool) {
+    if nodelay {
+        let _ = stream.set_nodelay(true);
+    }
+    raise_buffers(&socket2::SockRef::from(stream), bs);
+}
+
+/// Raises SO_SNDBUF/SO_RCVBUF to `bs` where they are smaller (HIO's rule;
+/// Linux reports twice what was set, hence the doubling).
+pub(crate) fn raise_buffers(sock: &socket2::SockRef<'_>, bs: usize) {
+    if sock.send_buffer_size().is_ok_and(|n| n < 2 * bs) {
+        let _ = sock.set_send_buffer_size(bs);
+    }
+    if sock.recv_buffer_size().is_ok_and(|n| n < 2 * bs) {
+        let _ = sock.set_recv_buffer_size(bs);
+    }
+}

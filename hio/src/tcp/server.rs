@@ -1,0 +1,750 @@
+//! [`Server`]: a listening socket and one [`Remoter`] per accepted
+//! connection.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::rc::Rc;
+
+use mio::Interest;
+use mio::net::{TcpListener, TcpStream};
+use socket2::{Domain, Socket, Type};
+
+use super::{BUF_SIZE, Link, tune};
+use crate::error::{Error, Result};
+use crate::rt::{Reactor, Readiness, Ready};
+use crate::tyming::Tymth;
+
+/// Key of the listening socket in the reactor.
+const LISTENER: u32 = u32::MAX;
+
+/// Options of a [`Server`]. `Default` gives HIO's defaults, except where
+/// noted.
+#[derive(Clone, Debug)]
+pub struct ServerOpts {
+    /// Listen backlog; capped at the system's `somaxconn`. Default 1024
+    /// (HIO: 128, and 5 in older releases; see ioflo/hio #30).
+    pub backlog: u32,
+    /// Read size per `recv`, and the minimum socket buffer size. Default 8096.
+    pub buf_size: usize,
+    /// Idle tymeout of each connection, in tyme seconds: a connection with
+    /// no traffic for this long is closed and cut off. `0.0` disables it.
+    /// Default 1.0 (HIO's server default, which Python HIO never passed on
+    /// to its remoters).
+    pub tymeout: f64,
+    /// Set TCP_NODELAY on accepted sockets. Default true (HIO: false).
+    pub nodelay: bool,
+    /// Stop reading a connection once this many bytes wait unread in its
+    /// `rxbs`; reading resumes when the application takes them. Default
+    /// 16 MiB.
+    pub rx_limit: usize,
+}
+
+impl Default for ServerOpts {
+    fn default() -> Self {
+        ServerOpts {
+            backlog: 1024,
+            buf_size: BUF_SIZE,
+            tymeout: Server::TYMEOUT,
+            nodelay: true,
+            rx_limit: 16 << 20,
+        }
+    }
+}
+
+/// One accepted connection of a [`Server`]: HIO's `Remoter`.
+#[derive(Debug)]
+pub struct Remoter {
+    stream: Option<TcpStream>,
+    local: SocketAddr,
+    peer: SocketAddr,
+    link: Link,
+    tymeout: f64,
+    /// Tyme of the last traffic (for the idle tymeout).
+    stamp: f64,
+    generation: u32,
+    queued_rx: bool,
+    queued_tx: bool,
+    received: bool,
+    reaping: bool,
+}
+
+impl Remoter {
+    /// The peer's address (HIO's `ca`).
+    #[doc(alias = "ca")]
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// The local address of this connection (HIO's `ha`).
+    #[doc(alias = "ha")]
+    pub fn local(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Bytes received and not yet taken.
+    pub fn rxbs(&self) -> &[u8] {
+        &self.link.rxbs
+    }
+
+    /// The receive buffer, to consume from.
+    pub fn rxbs_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.link.rxbs
+    }
+
+    /// Takes everything received so far.
+    pub fn take_rxbs(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.link.rxbs)
+    }
+
+    /// Empties the receive buffer.
+    pub fn clear_rxbs(&mut self) {
+        self.link.rxbs.clear();
+    }
+
+    /// Bytes queued and not yet sent.
+    pub fn txbs(&self) -> &[u8] {
+        self.link.pending()
+    }
+
+    /// Queues bytes to send; they leave at the next service.
+    pub fn tx(&mut self, data: &[u8]) {
+        self.link.tx(data);
+    }
+
+    /// Whether the peer has gone (EOF, reset, broken pipe, idle tymeout).
+    pub fn cutoff(&self) -> bool {
+        self.link.cutoff
+    }
+
+    /// Whether the socket is still open.
+    pub fn is_open(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// The idle tymeout (tyme seconds; 0 = none).
+    pub fn tymeout(&self) -> f64 {
+        self.tymeout
+    }
+
+    /// Shuts down the sending side (the peer reads EOF after the data).
+    pub fn shutdown_send(&mut self) {
+        if let Some(s) = &self.stream {
+            let _ = s.shutdown(Shutdown::Write);
+        }
+    }
+
+    /// Shuts down both directions.
+    pub fn shutdown(&mut self) {
+        if let Some(s) = &self.stream {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// A non-blocking TCP server: HIO's `Server` (`Acceptor` + `Remoter`s).
+///
+/// Open it, then call [`service`](Server::service) once per pass (or let a
+/// [`ServerDoer`](super::ServerDoer) do it). Each service accepts waiting
+/// connections, reads every connection that has data into its `rxbs`,
+/// sends what is queued, and closes idle connections. Connections are
+/// found by peer address, as in HIO.
+///
+/// ```
+/// use hio::tcp::{Client, Server};
+///
+/// let mut server = Server::new("127.0.0.1:0".parse().unwrap());
+/// server.open()?;
+/// let mut client = Client::new(server.local_addr().unwrap());
+/// client.tx(b"ping");
+/// while server.len() == 0 || server.remoters().all(|r| r.rxbs().is_empty()) {
+///     client.service()?;
+///     server.service()?;
+/// }
+/// let peer = server.remoters().next().unwrap().peer();
+/// assert_eq!(server.remoter(&peer).unwrap().rxbs(), b"ping");
+/// # Ok::<(), hio::Error>(())
+/// ```
+pub struct Server {
+    addr: SocketAddr,
+    bound: Option<SocketAddr>,
+    listener: Option<TcpListener>,
+    opts: ServerOpts,
+    slots: Vec<Option<Remoter>>,
+    generations: Vec<u32>,
+    free: Vec<u32>,
+    by_peer: HashMap<SocketAddr, u32>,
+    reactor: Reactor,
+    owner: u32,
+    ready: Rc<Ready>,
+    events: Vec<Readiness>,
+    scratch: Vec<u8>,
+    acceptable: bool,
+    rx_ready: Vec<u32>,
+    tx_ready: Vec<u32>,
+    received: Vec<u32>,
+    cutoffs: Vec<u32>,
+    idle: BinaryHeap<Reverse<Deadline>>,
+    tymth: Tymth,
+}
+
+/// An idle-tymeout check: (tyme, slot, generation).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Deadline(f64, u32, u32);
+
+impl Eq for Deadline {}
+
+impl PartialOrd for Deadline {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Deadline {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0
+            .total_cmp(&other.0)
+            .then(self.1.cmp(&other.1))
+            .then(self.2.cmp(&other.2))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.close();
+        self.reactor.leave(self.owner);
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.addr)
+            .field("bound", &self.bound)
+            .field("connections", &self.by_peer.len())
+            .finish()
+    }
+}
+
+impl Server {
+    /// HIO's default server tymeout.
+    pub const TYMEOUT: f64 = 1.0;
+
+    /// A server that will listen on `addr` (port 0: any free port). Nothing
+    /// is opened until [`open`](Server::open).
+    pub fn new(addr: SocketAddr) -> Self {
+        Server::with_opts(addr, ServerOpts::default())
+    }
+
+    /// A server with options.
+    pub fn with_opts(addr: SocketAddr, opts: ServerOpts) -> Self {
+        let reactor = Reactor::new();
+        let (owner, ready) = reactor.join();
+        let scratch = vec![0; opts.buf_size.max(1)];
+        Server {
+            addr,
+            bound: None,
+            listener: None,
+            opts,
+            slots: Vec::new(),
+            generations: Vec::new(),
+            free: Vec::new(),
+            by_peer: HashMap::new(),
+            reactor,
+            owner,
+            ready,
+            events: Vec::new(),
+            scratch,
+            acceptable: false,
+            rx_ready: Vec::new(),
+            tx_ready: Vec::new(),
+            received: Vec::new(),
+            cutoffs: Vec::new(),
+            idle: BinaryHeap::new(),
+            tymth: Tymth::default(),
+        }
+    }
+
+    /// The options.
+    pub fn opts(&self) -> &ServerOpts {
+        &self.opts
+    }
+
+    /// The address asked for (HIO's `ha` before opening).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The address actually bound, once open (HIO's `ha` after opening).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.bound
+    }
+
+    /// The external address: the bound address with an unspecified host
+    /// replaced by loopback (HIO's `eha`).
+    pub fn eha(&self) -> SocketAddr {
+        let mut a = self.bound.unwrap_or(self.addr);
+        if a.ip().is_unspecified() {
+            a.set_ip(match a {
+                SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        a
+    }
+
+    /// Whether the listener is open.
+    pub fn is_open(&self) -> bool {
+        self.listener.is_some()
+    }
+
+    /// Winds the server (and its idle tymeouts) onto a clock.
+    pub fn wind(&mut self, tymth: &Tymth) {
+        self.tymth = tymth.clone();
+    }
+
+    /// Moves the server's sockets onto another reactor (a Doist's).
+    pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
+        if self.reactor.same(reactor) {
+            return Ok(());
+        }
+        if let Some(l) = self.listener.as_mut() {
+            self.reactor.deregister(l);
+        }
+        for r in self.slots.iter_mut().flatten() {
+            if let Some(s) = r.stream.as_mut() {
+                self.reactor.deregister(s);
+            }
+        }
+        self.reactor.leave(self.owner);
+        self.reactor = reactor.clone();
+        let (owner, ready) = self.reactor.join();
+        self.owner = owner;
+        self.ready = ready;
+        if let Some(l) = self.listener.as_mut() {
+            self.reactor
+                .register(l, owner, LISTENER, Interest::READABLE)?;
+            self.acceptable = true;
+        }
+        for (key, r) in self.slots.iter_mut().enumerate() {
+            if let Some(s) = r.as_mut().and_then(|r| r.stream.as_mut()) {
+                self.reactor.register(
+                    s,
+                    owner,
+                    key as u32,
+                    Interest::READABLE | Interest::WRITABLE,
+                )?;
+                self.rx_ready.push(key as u32);
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens the listener (closing first if open). A bind or listen error
+    /// is returned and leaves the server closed.
+    pub fn open(&mut self) -> Result<()> {
+        self.close();
+        let domain = Domain::for_address(self.addr);
+        let socket = Socket::new(domain, Type::STREAM, None)?;
+        socket.set_reuse_address(true)?;
+        socket.set_nonblocking(true)?;
+        super::raise_buffers(&socket2::SockRef::from(&socket), self.opts.buf_size);
+        socket.bind(&self.addr.into())?;
+        socket.listen(backlog(self.opts.backlog))?;
+        let mut listener = TcpListener::from_std(socket.into());
+        self.reactor
+            .register(&mut listener, self.owner, LISTENER, Interest::READABLE)?;
+        self.bound = Some(listener.local_addr()?);
+        self.listener = Some(listener);
+        self.acceptable = true;
+        Ok(())
+    }
+
+    /// HIO's `reopen`: close, then open.
+    pub fn reopen(&mut self) -> Result<()> {
+        self.open()
+    }
+
+    /// Closes the listener and every connection (they stay listed, cut off,
+    /// until removed; HIO keeps them too).
+    pub fn close(&mut self) {
+        if let Some(mut l) = self.listener.take() {
+            self.reactor.deregister(&mut l);
+        }
+        for key in 0..self.slots.len() {
+            self.close_slot(key as u32);
+        }
+        self.acceptable = false;
+    }
+
+    fn close_slot(&mut self, key: u32) {
+        if let Some(r) = self.slots[key as usize].as_mut()
+            && let Some(mut s) = r.stream.take()
+        {
+            self.reactor.deregister(&mut s);
+            let _ = s.shutdown(Shutdown::Both);
+            r.link.cutoff = true;
+            if !r.reaping {
+                r.reaping = true;
+                self.cutoffs.push(key);
+            }
+        }
+    }
+
+    /// Number of connections held.
+    pub fn len(&self) -> usize {
+        self.by_peer.len()
+    }
+
+    /// Whether no connection is held.
+    pub fn is_empty(&self) -> bool {
+        self.by_peer.is_empty()
+    }
+
+    /// Every connection, in no particular order.
+    pub fn remoters(&self) -> impl Iterator<Item = &Remoter> {
+        self.slots.iter().flatten()
+    }
+
+    /// The connection from `peer`.
+    pub fn remoter(&self, peer: &SocketAddr) -> Option<&Remoter> {
+        let key = *self.by_peer.get(peer)?;
+        self.slots[key as usize].as_ref()
+    }
+
+    /// The connection from `peer`, to read from or queue data on. It is
+    /// serviced for sending at the next service.
+    pub fn remoter_mut(&mut self, peer: &SocketAddr) -> Option<&mut Remoter> {
+        let key = *self.by_peer.get(peer)?;
+        self.mark_tx(key);
+        self.slots[key as usize].as_mut()
+    }
+
+    /// Queues bytes to `peer` (HIO's `transmitIx`).
+    #[doc(alias = "transmitIx")]
+    pub fn tx(&mut self, peer: &SocketAddr, data: &[u8]) -> Result<()> {
+        let r = self
+            .remoter_mut(peer)
+            .ok_or_else(|| Error::Invalid(format!("no connection from {peer}")))?;
+        r.tx(data);
+        Ok(())
+    }
+
+    /// Peers whose connection received data in the last
+    /// [`service_receives`](Server::service_receives).
+    pub fn received(&self) -> impl Iterator<Item = SocketAddr> + '_ {
+        self.received
+            .iter()
+            .filter_map(|&k| self.slots[k as usize].as_ref().map(|r| r.peer))
+    }
+
+    /// Closes and forgets the connection from `peer` (HIO's `removeIx`).
+    #[doc(alias = "removeIx")]
+    pub fn remove(&mut self, peer: &SocketAddr) -> Option<Remoter> {
+        let key = self.by_peer.remove(peer)?;
+        self.close_slot(key);
+        let r = self.slots[key as usize].take();
+        self.generations[key as usize] = self.generations[key as usize].wrapping_add(1);
+        self.free.push(key);
+        r
+    }
+
+    /// Removes connections that are cut off, have nothing left to read and
+    /// nothing left to send. Returns how many. Python HIO's TCP server never
+    /// removes them; HIO leaves it to the owner.
+    pub fn reap(&mut self) -> usize {
+        let mut removed = 0;
+        let mut keep = Vec::new();
+        for key in std::mem::take(&mut self.cutoffs) {
+            let Some(r) = self.slots[key as usize].as_mut() else {
+                continue;
+            };
+            if r.link.rxbs.is_empty() && r.link.pending().is_empty() {
+                let peer = r.peer;
+                self.remove(&peer);
+                removed += 1;
+            } else {
+                keep.push(key);
+            }
+        }
+        self.cutoffs = keep;
+        removed
+    }
+
+    /// One full service: accept, receive, send, and idle tymeouts.
+    pub fn service(&mut self) -> Result<()> {
+        self.service_connects()?;
+        self.service_receives()?;
+        self.service_sends()?;
+        self.service_tymeouts();
+        Ok(())
+    }
+
+    /// Takes the reactor's reports for this server.
+    fn refresh(&mut self) -> Result<()> {
+        self.reactor.refresh()?;
+        if self.ready.is_empty() {
+            return Ok(());
+        }
+        self.ready.drain_into(&mut self.events);
+        for i in 0..self.events.len() {
+            let ev = self.events[i];
+            if ev.key == LISTENER {
+                self.acceptable = true;
+                continue;
+            }
+            if ev.readable {
+                self.mark_rx(ev.key);
+            }
+            if ev.writable {
+                self.mark_tx(ev.key);
+            }
+        }
+        Ok(())
+    }
+
+    fn mark_rx(&mut self, key: u32) {
+        if let Some(Some(r)) = self.slots.get_mut(key as usize)
+            && !r.queued_rx
+        {
+            r.queued_rx = true;
+            self.rx_ready.push(key);
+        }
+    }
+
+    fn mark_tx(&mut self, key: u32) {
+        if let Some(Some(r)) = self.slots.get_mut(key as usize)
+            && !r.queued_tx
+        {
+            r.queued_tx = true;
+            self.tx_ready.push(key);
+        }
+    }
+
+    /// Accepts every waiting connection (HIO's `serviceConnects`).
+    #[doc(alias = "serviceConnects")]
+    pub fn service_connects(&mut self) -> Result<()> {
+        self.refresh()?;
+        if !self.acceptable {
+            return Ok(());
+        }
+        loop {
+            let Some(listener) = self.listener.as_ref() else {
+                self.acceptable = false;
+                return Ok(());
+            };
+            match listener.accept() {
+                Ok((stream, peer)) => self.admit(stream, peer),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.acceptable = false;
+                    return Ok(());
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                    ) => {}
+                Err(e) => {
+                    // Out of descriptors or memory: the connection stays in
+                    // the queue; try again at the next service.
+                    tracing::warn!(error = %e, "accept failed; retrying next service");
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn admit(&mut self, mut stream: TcpStream, peer: SocketAddr) {
+        tune(&stream, self.opts.buf_size, self.opts.nodelay);
+        let local = match stream.local_addr() {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::debug!(error = %e, %peer, "accepted socket already gone");
+                return;
+            }
+        };
+        if let Some(old) = self.by_peer.get(&peer).copied() {
+            let old_peer = peer;
+            self.close_slot(old);
+            self.by_peer.remove(&old_peer);
+            self.slots[old as usize] = None;
+            self.generations[old as usize] = self.generations[old as usize].wrapping_add(1);
+            self.free.push(old);
+        }
+        let key = match self.free.pop() {
+            Some(k) => k,
+            None => {
+                self.slots.push(None);
+                self.generations.push(0);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        if let Err(e) = self.reactor.register(
+            &mut stream,
+            self.owner,
+            key,
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
+            tracing::warn!(error = %e, %peer, "cannot watch accepted socket; dropping it");
+            self.free.push(key);
+            return;
+        }
+        let stamp = self.tymth.tyme();
+        let generation = self.generations[key as usize];
+        self.slots[key as usize] = Some(Remoter {
+            stream: Some(stream),
+            local,
+            peer,
+            link: Link::default(),
+            tymeout: self.opts.tymeout,
+            stamp,
+            generation,
+            queued_rx: true,
+            queued_tx: false,
+            received: false,
+            reaping: false,
+        });
+        // Data may already be waiting: read it at once.
+        self.rx_ready.push(key);
+        self.by_peer.insert(peer, key);
+        if self.opts.tymeout > 0.0 {
+            self.idle.push(Reverse(Deadline(
+                stamp + self.opts.tymeout,
+                key,
+                generation,
+            )));
+        }
+    }
+
+    /// Reads every connection with data waiting (HIO's greedy
+    /// `serviceReceivesAllIx`, but only for ready sockets).
+    #[doc(alias = "serviceReceivesAllIx")]
+    pub fn service_receives(&mut self) -> Result<()> {
+        self.refresh()?;
+        for &k in &self.received {
+            if let Some(Some(r)) = self.slots.get_mut(k as usize) {
+                r.received = false;
+            }
+        }
+        self.received.clear();
+        let tyme = self.tymth.tyme();
+        let ready = std::mem::take(&mut self.rx_ready);
+        let mut again = Vec::new();
+        for &key in &ready {
+            let Some(Some(r)) = self.slots.get_mut(key as usize) else {
+                continue;
+            };
+            r.queued_rx = false;
+            let Some(stream) = r.stream.as_mut() else {
+                continue;
+            };
+            let got = r
+                .link
+                .receive_all(stream, &mut self.scratch, self.opts.rx_limit);
+            if got.bytes > 0 {
+                r.stamp = tyme;
+                if !r.received {
+                    r.received = true;
+                    self.received.push(key);
+                }
+            }
+            if got.more {
+                r.queued_rx = true;
+                again.push(key);
+            }
+            if r.link.cutoff && !r.reaping {
+                r.reaping = true;
+                self.cutoffs.push(key);
+            }
+        }
+        self.rx_ready = ready;
+        self.rx_ready.clear();
+        self.rx_ready.extend(again);
+        Ok(())
+    }
+
+    /// Sends what is queued on every connection that has something to send
+    /// and can take it (HIO's `serviceSendsAllIx`, but until the socket
+    /// would block rather than one `send` per pass).
+    #[doc(alias = "serviceSendsAllIx")]
+    pub fn service_sends(&mut self) -> Result<()> {
+        self.refresh()?;
+        let tyme = self.tymth.tyme();
+        let ready = std::mem::take(&mut self.tx_ready);
+        for &key in &ready {
+            let Some(Some(r)) = self.slots.get_mut(key as usize) else {
+                continue;
+            };
+            r.queued_tx = false;
+            let Some(stream) = r.stream.as_mut() else {
+                continue;
+            };
+            if r.link.pending().is_empty() {
+                continue;
+            }
+            if r.link.send_all(stream) > 0 {
+                r.stamp = tyme;
+            }
+            if r.link.cutoff && !r.reaping {
+                r.reaping = true;
+                self.cutoffs.push(key);
+            }
+        }
+        self.tx_ready = ready;
+        self.tx_ready.clear();
+        Ok(())
+    }
+
+    /// Closes connections idle for longer than their tymeout. Costs nothing
+    /// for connections that are not due.
+    pub fn service_tymeouts(&mut self) {
+        let tyme = self.tymth.tyme();
+        while let Some(&Reverse(Deadline(due, key, generation))) = self.idle.peek() {
+            if due > tyme {
+                break;
+            }
+            self.idle.pop();
+            let Some(Some(r)) = self.slots.get(key as usize) else {
+                continue;
+            };
+            if r.generation != generation || r.stream.is_none() {
+                continue;
+            }
+            let next = r.stamp + r.tymeout;
+            if next > tyme {
+                self.idle.push(Reverse(Deadline(next, key, generation)));
+                continue;
+            }
+            tracing::debug!(peer = %r.peer, "idle tymeout");
+            self.close_slot(key);
+        }
+    }
+
+    /// Moves each connection's received bytes to its transmit queue: the
+    /// echo of [`EchoServerDoer`](super::EchoServerDoer), in the same pass.
+    pub(crate) fn echo_received(&mut self) {
+        for i in 0..self.received.len() {
+            let key = self.received[i];
+            if let Some(Some(r)) = self.slots.get_mut(key as usize) {
+                if r.link.rxbs.is_empty() {
+                    continue;
+                }
+                r.link.echo();
+                if !r.queued_tx {
+                    r.queued_tx = true;
+                    self.tx_ready.push(key);
+                }
+            }
+        }
+    }
+}
+
+/// The backlog, capped at the kernel's `somaxconn`.
+fn backlog(wanted: u32) -> i32 {
+    let max = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .unwrap_or(4096);
+    wanted.clamp(1, max).min(i32::MAX as u32) as i32
+}
