@@ -207,7 +207,7 @@ impl Reactor {
         let owners = self.0.owners.borrow();
         for event in events.iter() {
             let t = event.token().0;
-            let (owner, key) = ((t >> 32) as usize, (t & 0xffff_ffff) as u32);
+            let (owner, key) = (t >> 32, (t & 0xffff_ffff) as u32);
             if let Some(Some(ready)) = owners.get(owner) {
                 ready.list.borrow_mut().push(Readiness {
                     key,
