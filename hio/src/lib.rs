@@ -63,6 +63,7 @@ pub mod bench;
 pub mod demo;
 pub mod doing;
 pub mod error;
+pub mod filing;
 #[cfg(feature = "memo")]
 pub mod memo;
 pub mod rt;
@@ -70,13 +71,17 @@ pub mod tcp;
 #[cfg(feature = "trace")]
 pub mod trace;
 pub mod tyming;
+pub mod udp;
+pub mod wiring;
 
 pub use doing::{
     Co, Completion, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Dog, Doify, Doist, Done, Handle, Hooked,
     Interrupt, IntoDog, Next, Stepper, YieldTock, doify,
 };
 pub use error::{Error, Result};
+pub use filing::{FileMode, Filer, FilerBuilder, FilerDefaults, FilerDoer, ReopenOptions};
 pub use tyming::{
     MonoTimer, Timer, Tymer, Tymist, Tymth, from_iso8601, now_iso8601, now_utc, to_iso8601,
     wall_now,
 };
+pub use wiring::{Who, WireFormat, WireLog, WireLogBuilder, WireLogDoer};

@@ -7,7 +7,7 @@ use super::{Client, Server};
 use crate::doing::{Cx, Doer};
 use crate::error::Result;
 
-/// Runs a [`Server`]: opens it on enter, services it (and removes finished
+/// Runs a [`Server`]: opens it on enter (if not open yet), services it (and removes finished
 /// connections) every pass, closes it on exit. HIO's `ServerDoer`.
 ///
 /// The server is shared (`Rc<RefCell<_>>`) so that the application's doers
@@ -47,12 +47,18 @@ impl ServerDoer {
     }
 }
 
-/// Winds a server onto the scheduler's clock and reactor, then opens it.
+/// Winds a server onto the scheduler's clock and reactor, then opens it
+/// unless it is open already (so a server opened beforehand keeps its
+/// port; HIO always reopens).
 fn open_server(server: &RefCell<Server>, cx: &Cx<'_>) -> Result<()> {
     let mut server = server.borrow_mut();
     server.wind(cx.tymth());
     server.set_reactor(cx.reactor())?;
-    server.reopen()
+    if server.is_open() {
+        Ok(())
+    } else {
+        server.open()
+    }
 }
 
 impl Doer for ServerDoer {

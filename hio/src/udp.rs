@@ -1,0 +1,363 @@
+//! UDP datagram [`Peer`] and its [`PeerDoer`].
+//!
+//! A peer binds one socket, queues datagrams to send with
+//! [`tx`](Peer::tx), and collects what arrives in a receive queue. Its
+//! [`service`](Peer::service) sends what the socket accepts and reads what
+//! the reactor reports as waiting. A send that would block keeps the
+//! datagram queued (HIO's "retry the same data later").
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+use mio::Interest;
+use mio::net::UdpSocket;
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::doing::{Cx, Doer};
+use crate::error::{Error, Result};
+use crate::rt::{Reactor, Readiness, Ready};
+
+/// Largest IPv4 payload that is never fragmented.
+pub const UDP_IPV4_MAX_SAFE_PAYLOAD: usize = 548;
+/// Largest IPv6 payload that is never fragmented.
+pub const UDP_IPV6_MAX_SAFE_PAYLOAD: usize = 1240;
+/// Largest UDP datagram.
+pub const UDP_MAX_DATAGRAM_SIZE: usize = 65535;
+
+/// Options of a UDP [`Peer`].
+#[derive(Clone, Debug)]
+pub struct PeerOpts {
+    /// Socket buffer size (and largest datagram read). Default 65535.
+    pub buf_size: usize,
+    /// Allow sending to broadcast addresses (SO_BROADCAST). Default false.
+    pub bcast: bool,
+    /// Most datagrams kept unread; beyond it reading pauses. Default 4096.
+    pub rx_limit: usize,
+}
+
+impl Default for PeerOpts {
+    fn default() -> Self {
+        PeerOpts {
+            buf_size: Peer::BUF_SIZE,
+            bcast: false,
+            rx_limit: 4096,
+        }
+    }
+}
+
+/// A non-blocking UDP peer: HIO's `udp.Peer`.
+///
+/// ```
+/// use hio::udp::Peer;
+/// let mut a = Peer::new("127.0.0.1:0".parse().unwrap());
+/// let mut b = Peer::new("127.0.0.1:0".parse().unwrap());
+/// a.open()?;
+/// b.open()?;
+/// a.tx(b"hello".to_vec(), b.local_addr().unwrap());
+/// let mut got = None;
+/// for _ in 0..1000 {
+///     a.service()?;
+///     b.service()?;
+///     if let Some(gram) = b.rx() { got = Some(gram); break; }
+///     std::thread::sleep(std::time::Duration::from_millis(1));
+/// }
+/// let (data, src) = got.expect("a datagram");
+/// assert_eq!((data.as_slice(), src), (&b"hello"[..], a.local_addr().unwrap()));
+/// # Ok::<(), hio::Error>(())
+/// ```
+pub struct Peer {
+    addr: SocketAddr,
+    bound: Option<SocketAddr>,
+    opts: PeerOpts,
+    socket: Option<UdpSocket>,
+    txq: VecDeque<(Vec<u8>, SocketAddr)>,
+    rxq: VecDeque<(Vec<u8>, SocketAddr)>,
+    scratch: Vec<u8>,
+    reactor: Reactor,
+    owner: u32,
+    ready: Rc<Ready>,
+    events: Vec<Readiness>,
+    readable: bool,
+    writable: bool,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.close();
+        self.reactor.leave(self.owner);
+    }
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer")
+            .field("addr", &self.addr)
+            .field("bound", &self.bound)
+            .finish()
+    }
+}
+
+impl Peer {
+    /// HIO's default buffer size.
+    pub const BUF_SIZE: usize = 65535;
+
+    /// A peer that will bind `addr` (port 0: any free port).
+    pub fn new(addr: SocketAddr) -> Self {
+        Peer::with_opts(addr, PeerOpts::default())
+    }
+
+    /// A peer with options.
+    pub fn with_opts(addr: SocketAddr, opts: PeerOpts) -> Self {
+        let reactor = Reactor::new();
+        let (owner, ready) = reactor.join();
+        Peer {
+            addr,
+            bound: None,
+            scratch: vec![0; opts.buf_size.clamp(1, UDP_MAX_DATAGRAM_SIZE)],
+            opts,
+            socket: None,
+            txq: VecDeque::new(),
+            rxq: VecDeque::new(),
+            reactor,
+            owner,
+            ready,
+            events: Vec::new(),
+            readable: false,
+            writable: false,
+        }
+    }
+
+    /// The address asked for.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The address bound, once open (HIO's `ha` after opening).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.bound
+    }
+
+    /// Whether the socket is open.
+    pub fn is_open(&self) -> bool {
+        self.socket.is_some()
+    }
+
+    /// Moves the socket onto another reactor (a Doist's).
+    pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
+        if self.reactor.same(reactor) {
+            return Ok(());
+        }
+        if let Some(s) = self.socket.as_mut() {
+            self.reactor.deregister(s);
+        }
+        self.reactor.leave(self.owner);
+        self.reactor = reactor.clone();
+        (self.owner, self.ready) = self.reactor.join();
+        if let Some(s) = self.socket.as_mut() {
+            self.reactor
+                .register(s, self.owner, 0, Interest::READABLE | Interest::WRITABLE)?;
+            self.readable = true;
+            self.writable = true;
+        }
+        Ok(())
+    }
+
+    /// Binds (closing first if open). Errors are returned and leave the
+    /// peer closed.
+    pub fn open(&mut self) -> Result<()> {
+        self.close();
+        let socket = Socket::new(
+            Domain::for_address(self.addr),
+            Type::DGRAM,
+            Some(Protocol::UDP),
+        )?;
+        if self.opts.bcast {
+            socket.set_broadcast(true)?;
+        }
+        socket.set_reuse_address(true)?;
+        socket.set_reuse_port(true)?;
+        socket.set_nonblocking(true)?;
+        crate::tcp::raise_buffers(&socket2::SockRef::from(&socket), self.opts.buf_size);
+        socket.bind(&self.addr.into())?;
+        let mut socket = UdpSocket::from_std(socket.into());
+        self.reactor.register(
+            &mut socket,
+            self.owner,
+            0,
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        self.bound = Some(socket.local_addr()?);
+        self.socket = Some(socket);
+        self.readable = true;
+        self.writable = true;
+        Ok(())
+    }
+
+    /// HIO's `reopen`: close, then open.
+    pub fn reopen(&mut self) -> Result<()> {
+        self.open()
+    }
+
+    /// Closes the socket; queued datagrams are kept.
+    pub fn close(&mut self) {
+        if let Some(mut s) = self.socket.take() {
+            self.reactor.deregister(&mut s);
+        }
+        self.readable = false;
+        self.writable = false;
+    }
+
+    /// Sends one datagram now (HIO's `send`): `Ok(0)` when the socket would
+    /// block or is short of buffers, so the caller retries the same data.
+    pub fn send(&mut self, data: &[u8], dst: SocketAddr) -> Result<usize> {
+        let socket = self
+            .socket
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("peer is not open".into()))?;
+        match socket.send_to(data, dst) {
+            Ok(n) => Ok(n),
+            Err(e) if would_retry(&e) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Reads one datagram now (HIO's `receive`): `None` when nothing waits.
+    pub fn receive(&mut self) -> Result<Option<(Vec<u8>, SocketAddr)>> {
+        let socket = self
+            .socket
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("peer is not open".into()))?;
+        loop {
+            match socket.recv_from(&mut self.scratch) {
+                Ok((n, src)) => return Ok(Some((self.scratch[..n].to_vec(), src))),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Queues a datagram for `dst`.
+    pub fn tx(&mut self, data: Vec<u8>, dst: SocketAddr) {
+        self.txq.push_back((data, dst));
+    }
+
+    /// Takes the oldest datagram received, with its source.
+    pub fn rx(&mut self) -> Option<(Vec<u8>, SocketAddr)> {
+        self.rxq.pop_front()
+    }
+
+    /// Datagrams waiting to be sent.
+    pub fn tx_len(&self) -> usize {
+        self.txq.len()
+    }
+
+    /// Datagrams received and not yet taken.
+    pub fn rx_len(&self) -> usize {
+        self.rxq.len()
+    }
+
+    /// Sends queued datagrams until the socket would block, then reads
+    /// every waiting datagram into the receive queue. A datagram the OS
+    /// refuses outright (e.g. an unreachable destination) is dropped with a
+    /// log line rather than blocking the queue.
+    pub fn service(&mut self) -> Result<()> {
+        self.reactor.refresh()?;
+        if !self.ready.is_empty() {
+            self.ready.drain_into(&mut self.events);
+            for ev in &self.events {
+                self.readable |= ev.readable;
+                self.writable |= ev.writable;
+            }
+        }
+        if self.socket.is_none() {
+            return Ok(());
+        }
+        if self.writable || !self.txq.is_empty() {
+            while let Some((data, dst)) = self.txq.front() {
+                let socket = self.socket.as_ref().expect("checked open");
+                match socket.send_to(data, *dst) {
+                    Ok(_) => {
+                        self.txq.pop_front();
+                    }
+                    Err(e) if would_retry(&e) => {
+                        self.writable = false;
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, dst = %dst, "datagram dropped");
+                        self.txq.pop_front();
+                    }
+                }
+            }
+        }
+        if self.readable {
+            while self.rxq.len() < self.opts.rx_limit {
+                match self.receive() {
+                    Ok(Some(gram)) => self.rxq.push_back(gram),
+                    Ok(None) => {
+                        self.readable = false;
+                        break;
+                    }
+                    Err(e) => {
+                        // ICMP errors surface here on some systems; one bad
+                        // datagram must not stop the peer.
+                        tracing::debug!(error = %e, "receive error");
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Errors that mean "try the same datagram again later".
+pub(crate) fn would_retry(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::WouldBlock
+        || matches!(e.raw_os_error(), Some(libc::ENOBUFS) | Some(libc::ENOMEM))
+}
+
+/// Runs a UDP [`Peer`]: opens it on enter, services it every pass, closes it
+/// on exit. (Python HIO's `PeerDoer` does nothing in recur.)
+pub struct PeerDoer {
+    peer: Rc<std::cell::RefCell<Peer>>,
+}
+
+impl PeerDoer {
+    /// A doer for `peer`.
+    pub fn new(peer: Peer) -> Self {
+        PeerDoer {
+            peer: Rc::new(std::cell::RefCell::new(peer)),
+        }
+    }
+
+    /// A doer for a shared peer.
+    pub fn shared(peer: Rc<std::cell::RefCell<Peer>>) -> Self {
+        PeerDoer { peer }
+    }
+
+    /// The peer.
+    pub fn peer(&self) -> Rc<std::cell::RefCell<Peer>> {
+        self.peer.clone()
+    }
+}
+
+impl Doer for PeerDoer {
+    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
+        let mut peer = self.peer.borrow_mut();
+        peer.set_reactor(cx.reactor())?;
+        if peer.is_open() { Ok(()) } else { peer.open() }
+    }
+    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
+        self.peer.borrow_mut().service()?;
+        Ok(false)
+    }
+    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
+        self.peer.borrow_mut().close();
+        Ok(())
+    }
+}
