@@ -35,6 +35,36 @@ enum Command {
         /// Scenario file, or `-` for standard input.
         file: String,
     },
+    /// TCP echo: a server on a Doist (default), or a client sending stdin lines.
+    Echo {
+        /// Port to listen on (server mode).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Address to listen on (server mode).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Connect to HOST:PORT and echo stdin lines through it (client mode).
+        #[arg(long, value_name = "HOST:PORT")]
+        connect: Option<String>,
+        /// Doist tock in seconds (server); 0 busy-polls.
+        #[arg(long, default_value_t = 0.0)]
+        tock: f64,
+        /// Pace passes to the wall clock (server).
+        #[arg(long)]
+        real: bool,
+        /// Stop after this many wall seconds (server); default: run until Ctrl-C.
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Close connections idle for this many tyme seconds (server); 0: never.
+        #[arg(long, default_value_t = 0.0)]
+        idle: f64,
+        /// Listen backlog (server).
+        #[arg(long, default_value_t = 1024)]
+        backlog: u32,
+        /// Give up after this many seconds without an answer (client).
+        #[arg(long, default_value_t = 5.0)]
+        timeout: f64,
+    },
     /// Measure the scheduler; prints one JSON line.
     Bench {
         #[command(subcommand)]
@@ -89,6 +119,19 @@ fn main() -> ExitCode {
             }
         }
         Command::Trace { file } => trace(&file),
+        Command::Echo {
+            port,
+            host,
+            connect,
+            tock,
+            real,
+            duration,
+            idle,
+            backlog,
+            timeout,
+        } => echo(
+            connect, host, port, tock, real, duration, idle, backlog, timeout,
+        ),
         Command::Bench {
             what:
                 Bench::Sched {
@@ -121,6 +164,58 @@ fn main() -> ExitCode {
                 }
             }
             ExitCode::SUCCESS
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn echo(
+    connect: Option<String>,
+    host: std::net::IpAddr,
+    port: u16,
+    tock: f64,
+    real: bool,
+    duration: Option<f64>,
+    idle: f64,
+    backlog: u32,
+    timeout: f64,
+) -> ExitCode {
+    use hio::tcp::{ServerOpts, echo};
+    let result = match connect {
+        Some(target) => {
+            match std::net::ToSocketAddrs::to_socket_addrs(&target).map(|mut a| a.next()) {
+                Ok(Some(addr)) => echo::client(
+                    addr,
+                    std::io::BufReader::new(std::io::stdin()),
+                    std::io::stdout(),
+                    timeout,
+                ),
+                Ok(None) | Err(_) => {
+                    eprintln!("hio echo: cannot resolve {target:?} (expected HOST:PORT)");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        None => {
+            let cfg = echo::EchoServe {
+                addr: std::net::SocketAddr::new(host, port),
+                tock,
+                real,
+                duration,
+                opts: ServerOpts {
+                    tymeout: idle,
+                    backlog,
+                    ..ServerOpts::default()
+                },
+            };
+            echo::serve(cfg, &mut std::io::stdout())
+        }
+    };
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hio echo: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -14,6 +14,7 @@
 
 mod client;
 mod doers;
+pub mod echo;
 mod server;
 
 use std::io::{self, Read, Write};

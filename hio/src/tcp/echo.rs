@@ -1,0 +1,170 @@
+//! The `hio echo` programs: a TCP echo server on a Doist, and a line client.
+
+use std::cell::RefCell;
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::{Client, ClientDoer, EchoServerDoer, Server, ServerOpts};
+use crate::doing::{Cx, Doer, DoerId, Doist, Done, Interrupt};
+use crate::error::{Error, Result};
+
+/// How to run the echo server.
+#[derive(Clone, Debug)]
+pub struct EchoServe {
+    /// Address to listen on.
+    pub addr: SocketAddr,
+    /// Doist tock; 0 busy-polls (fastest, one core at 100 %).
+    pub tock: f64,
+    /// Pace passes to the wall clock.
+    pub real: bool,
+    /// Stop after this many wall seconds (`None`: until a signal).
+    pub duration: Option<f64>,
+    /// Server options (idle tymeout, backlog…).
+    pub opts: ServerOpts,
+}
+
+/// Runs an echo server until SIGINT/SIGTERM or `duration`; prints the
+/// bound address on `out` first. Returns the Doist's `done`.
+pub fn serve(cfg: EchoServe, out: &mut dyn Write) -> Result<Done> {
+    let mut server = Server::with_opts(cfg.addr, cfg.opts);
+    server.open()?;
+    let bound = server.local_addr().unwrap_or(cfg.addr);
+    writeln!(out, "hio echo: listening on {bound} (Ctrl-C to stop)")?;
+    out.flush()?;
+    let mut doist = Doist::new(cfg.tock).with_real(cfg.real);
+    #[cfg(feature = "signals")]
+    doist.handle_signals()?;
+    if let Some(secs) = cfg.duration {
+        stop_after(doist.interrupter(), secs);
+    }
+    let echo = EchoServerDoer::new(server);
+    let shared = echo.server();
+    doist.add(echo);
+    let done = doist.run()?;
+    let served = shared.borrow().len();
+    writeln!(
+        out,
+        "hio echo: stopped ({served} connections open at the end)"
+    )?;
+    Ok(done)
+}
+
+/// Interrupts `doist` after `secs` wall seconds, from a helper thread.
+fn stop_after(stop: Interrupt, secs: f64) {
+    let wait = Duration::from_secs_f64(secs.max(0.0));
+    std::thread::spawn(move || {
+        std::thread::sleep(wait);
+        stop.interrupt();
+    });
+}
+
+/// Sends lines read from `input` to an echo server and writes what comes
+/// back to `out`, until the input ends and every byte has come back, the
+/// server goes away, `timeout` wall seconds pass with nothing arriving, or
+/// a signal arrives.
+pub fn client(
+    addr: SocketAddr,
+    input: impl BufRead + Send + 'static,
+    out: impl Write + 'static,
+    timeout: f64,
+) -> Result<Done> {
+    let (lines, rx) = mpsc::channel::<Option<Vec<u8>>>();
+    std::thread::spawn(move || {
+        for line in input.split(b'\n') {
+            let Ok(mut line) = line else { break };
+            line.push(b'\n');
+            if lines.send(Some(line)).is_err() {
+                return;
+            }
+        }
+        let _ = lines.send(None);
+    });
+    let client = ClientDoer::new(Client::new(addr));
+    let shared = client.client();
+    let mut doist = Doist::new(0.01).with_real(true);
+    #[cfg(feature = "signals")]
+    doist.handle_signals()?;
+    let client_id = doist.add(client).id();
+    let relay = doist.add(Relay {
+        client: shared,
+        client_id,
+        lines: rx,
+        out: Box::new(out),
+        sent: 0,
+        echoed: 0,
+        input_done: false,
+        quiet_since: Instant::now(),
+        timeout: Duration::from_secs_f64(timeout.max(0.0)),
+        failed: None,
+    });
+    let done = doist.run()?;
+    if let Some(why) = doist.get(relay).and_then(|r| r.failed.clone()) {
+        return Err(Error::Invalid(why));
+    }
+    Ok(done)
+}
+
+/// Moves stdin lines to the client and echoes to the output.
+struct Relay {
+    client: Rc<RefCell<Client>>,
+    /// Removed when the relay is done, so the run completes.
+    client_id: DoerId,
+    lines: mpsc::Receiver<Option<Vec<u8>>>,
+    out: Box<dyn Write>,
+    sent: usize,
+    echoed: usize,
+    input_done: bool,
+    quiet_since: Instant,
+    timeout: Duration,
+    failed: Option<String>,
+}
+
+impl Doer for Relay {
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<bool> {
+        let finished = self.step()?;
+        if finished {
+            cx.remove(&[self.client_id])?;
+        }
+        Ok(finished)
+    }
+}
+
+impl Relay {
+    fn step(&mut self) -> Result<bool> {
+        let mut client = self.client.borrow_mut();
+        while let Ok(line) = self.lines.try_recv() {
+            match line {
+                Some(line) => {
+                    self.sent += line.len();
+                    client.tx(&line);
+                }
+                None => self.input_done = true,
+            }
+        }
+        let got = client.take_rxbs();
+        if !got.is_empty() {
+            self.echoed += got.len();
+            self.out.write_all(&got)?;
+            self.out.flush()?;
+            self.quiet_since = Instant::now();
+        }
+        if self.input_done && self.echoed >= self.sent {
+            return Ok(true);
+        }
+        if client.cutoff() {
+            self.failed = Some("the server closed the connection".into());
+            return Ok(true);
+        }
+        if self.quiet_since.elapsed() > self.timeout && (self.input_done || !client.connected()) {
+            self.failed = Some(format!(
+                "gave up after {:?} without an answer ({} of {} bytes echoed)",
+                self.timeout, self.echoed, self.sent
+            ));
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
