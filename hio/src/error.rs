@@ -51,6 +51,22 @@ pub enum Error {
     /// An operating-system I/O error.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// A [`Filer`](crate::Filer) or [`WireLog`](crate::WireLog) problem: an
+    /// invalid name (absolute, with `..`), or a path that could not be made,
+    /// opened or removed (HIO's `FilerError`). The message names the path.
+    #[error("filer: {0}")]
+    Filer(String),
+    /// Something is larger than its limit, e.g. a Unix socket path
+    /// (HIO's `SizeError`).
+    #[error("{what} is {size} bytes, over the limit of {max}")]
+    Size {
+        /// What is too large.
+        what: String,
+        /// Its size in bytes.
+        size: usize,
+        /// The largest size allowed.
+        max: usize,
+    },
 }
 
 impl Error {
