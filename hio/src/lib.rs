@@ -72,6 +72,7 @@ pub mod tcp;
 pub mod trace;
 pub mod tyming;
 pub mod udp;
+pub mod uxd;
 pub mod wiring;
 
 pub use doing::{

@@ -1,0 +1,400 @@
+//! Unix-domain datagram [`Peer`] (UXD) and its [`PeerDoer`].
+//!
+//! A UXD peer binds a socket file. Its path is either given outright or
+//! made by a [`Filer`] with the UXD defaults: `/usr/local/var/hio/uxd/<name>.uxd`
+//! (falling back to `~/.hio/uxd/<name>.uxd`), or a fresh temporary
+//! directory for a `temp` peer, removed again on close. Datagrams queue as
+//! on a UDP peer; UXD is reliable and ordered on one host.
+
+use std::collections::VecDeque;
+use std::io;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use mio::Interest;
+use mio::net::UnixDatagram;
+
+use crate::doing::{Cx, Doer};
+use crate::error::{Error, Result};
+use crate::filing::{Filer, FilerDefaults, check_uxd_path_len};
+use crate::rt::{Reactor, Readiness, Ready};
+
+/// Where a peer's socket lives.
+#[derive(Debug)]
+enum Place {
+    /// A path given outright.
+    Path(PathBuf),
+    /// A path made by a Filer (extensioned, UXD defaults).
+    Filer(Box<Filer>),
+}
+
+/// A non-blocking Unix-domain datagram peer: HIO's `uxd.Peer`.
+///
+/// ```
+/// use hio::uxd::Peer;
+/// let mut a = Peer::temp("alpha")?;
+/// let mut b = Peer::temp("beta")?;
+/// a.open()?;
+/// b.open()?;
+/// let b_path = b.path().unwrap().to_path_buf();
+/// assert!(b_path.ends_with("hio/uxd/beta.uxd"));
+/// a.tx(b"hello".to_vec(), b_path.clone());
+/// a.service()?;
+/// b.service()?;
+/// let (data, src) = b.rx().expect("a datagram");
+/// assert_eq!(data, b"hello");
+/// assert_eq!(src.as_deref(), a.path());
+/// a.close(true)?;
+/// b.close(true)?;
+/// assert!(!b_path.exists());
+/// # Ok::<(), hio::Error>(())
+/// ```
+pub struct Peer {
+    place: Place,
+    bound: Option<PathBuf>,
+    buf_size: usize,
+    socket: Option<UnixDatagram>,
+    txq: VecDeque<(Vec<u8>, PathBuf)>,
+    rxq: VecDeque<(Vec<u8>, Option<PathBuf>)>,
+    rx_limit: usize,
+    scratch: Vec<u8>,
+    reactor: Reactor,
+    owner: u32,
+    ready: Rc<Ready>,
+    events: Vec<Readiness>,
+    readable: bool,
+    writable: bool,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let temp = matches!(&self.place, Place::Filer(f) if f.temp());
+        let _ = self.close(temp);
+        self.reactor.leave(self.owner);
+    }
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer").field("path", &self.bound).finish()
+    }
+}
+
+impl Peer {
+    /// HIO's default buffer size (and largest datagram read).
+    pub const BUF_SIZE: usize = 65535;
+
+    fn with_place(place: Place) -> Self {
+        let reactor = Reactor::new();
+        let (owner, ready) = reactor.join();
+        Peer {
+            place,
+            bound: None,
+            buf_size: Self::BUF_SIZE,
+            socket: None,
+            txq: VecDeque::new(),
+            rxq: VecDeque::new(),
+            rx_limit: 4096,
+            scratch: vec![0; Self::BUF_SIZE],
+            reactor,
+            owner,
+            ready,
+            events: Vec::new(),
+            readable: false,
+            writable: false,
+        }
+    }
+
+    /// A peer bound at `path` exactly.
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        Peer::with_place(Place::Path(path.into()))
+    }
+
+    /// A peer whose path a [`Filer`] makes; give the filer
+    /// [`FilerDefaults::UXD`] and `extensioned(true)`, e.g.
+    /// `Filer::builder().defaults(FilerDefaults::UXD).name("alpha").extensioned(true).build()?`.
+    pub fn filed(filer: Filer) -> Self {
+        Peer::with_place(Place::Filer(Box::new(filer)))
+    }
+
+    /// A temporary peer named `name`: `<tmp>/hio_uxd_XXXX_test/hio/uxd/<name>.uxd`.
+    pub fn temp(name: &str) -> Result<Self> {
+        let filer = Filer::builder()
+            .defaults(FilerDefaults::UXD)
+            .name(name)
+            .temp(true)
+            .extensioned(true)
+            .build()?;
+        Ok(Peer::filed(filer))
+    }
+
+    /// Sets the socket buffer size (and largest datagram read).
+    pub fn with_buf_size(mut self, size: usize) -> Self {
+        self.buf_size = size.max(1);
+        self.scratch = vec![0; self.buf_size];
+        self
+    }
+
+    /// The bound path, once open.
+    pub fn path(&self) -> Option<&Path> {
+        self.bound.as_deref()
+    }
+
+    /// Whether the socket is open.
+    pub fn is_open(&self) -> bool {
+        self.socket.is_some()
+    }
+
+    /// Moves the socket onto another reactor (a Doist's).
+    pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
+        if self.reactor.same(reactor) {
+            return Ok(());
+        }
+        if let Some(s) = self.socket.as_mut() {
+            self.reactor.deregister(s);
+        }
+        self.reactor.leave(self.owner);
+        self.reactor = reactor.clone();
+        (self.owner, self.ready) = self.reactor.join();
+        if let Some(s) = self.socket.as_mut() {
+            self.reactor
+                .register(s, self.owner, 0, Interest::READABLE | Interest::WRITABLE)?;
+            self.readable = true;
+            self.writable = true;
+        }
+        Ok(())
+    }
+
+    /// Binds (closing first if open). The path must fit in a socket
+    /// address ([`Error::Size`] otherwise); a stale socket file left by a
+    /// dead peer is removed first (Python HIO fails to bind then, yet
+    /// reports the peer open).
+    pub fn open(&mut self) -> Result<()> {
+        self.close(false)?;
+        let path = match &mut self.place {
+            Place::Path(p) => {
+                if let Some(dir) = p.parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir)?;
+                }
+                p.clone()
+            }
+            Place::Filer(f) => {
+                if !f.opened() {
+                    f.reopen(crate::filing::ReopenOptions::new())?;
+                }
+                f.path()
+                    .ok_or_else(|| Error::Filer("UXD filer made no path".into()))?
+                    .to_path_buf()
+            }
+        };
+        check_uxd_path_len(&path)?;
+        remove_stale_socket(&path)?;
+        let mut socket = UnixDatagram::bind(&path)?;
+        let sock = socket2::SockRef::from(&socket);
+        crate::tcp::raise_buffers(&sock, self.buf_size);
+        self.reactor.register(
+            &mut socket,
+            self.owner,
+            0,
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        self.bound = Some(path);
+        self.socket = Some(socket);
+        self.readable = true;
+        self.writable = true;
+        Ok(())
+    }
+
+    /// HIO's `reopen`.
+    pub fn reopen(&mut self) -> Result<()> {
+        self.open()
+    }
+
+    /// Closes the socket and removes its file; with `clear`, a filed peer's
+    /// filer is closed and cleared too (a temp peer's directory goes).
+    pub fn close(&mut self, clear: bool) -> Result<()> {
+        if let Some(mut s) = self.socket.take() {
+            self.reactor.deregister(&mut s);
+        }
+        if let Some(path) = self.bound.take() {
+            let _ = std::fs::remove_file(&path);
+        }
+        self.readable = false;
+        self.writable = false;
+        if clear && let Place::Filer(f) = &mut self.place {
+            f.close(true)?;
+        }
+        Ok(())
+    }
+
+    /// Sends one datagram now: `Ok(0)` when the receiver's queue is full
+    /// (would block). A missing destination is an error.
+    pub fn send(&mut self, data: &[u8], dst: &Path) -> Result<usize> {
+        let socket = self
+            .socket
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("peer is not open".into()))?;
+        match socket.send_to(data, dst) {
+            Ok(n) => Ok(n),
+            Err(e) if crate::udp::would_retry(&e) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Reads one datagram now: `None` when nothing waits. The source is
+    /// `None` for an unbound sender.
+    pub fn receive(&mut self) -> Result<Option<(Vec<u8>, Option<PathBuf>)>> {
+        let socket = self
+            .socket
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("peer is not open".into()))?;
+        loop {
+            match socket.recv_from(&mut self.scratch) {
+                Ok((n, src)) => {
+                    let src = src.as_pathname().map(Path::to_path_buf);
+                    return Ok(Some((self.scratch[..n].to_vec(), src)));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Queues a datagram for `dst`.
+    pub fn tx(&mut self, data: Vec<u8>, dst: impl Into<PathBuf>) {
+        self.txq.push_back((data, dst.into()));
+    }
+
+    /// Takes the oldest datagram received, with its source path.
+    pub fn rx(&mut self) -> Option<(Vec<u8>, Option<PathBuf>)> {
+        self.rxq.pop_front()
+    }
+
+    /// Datagrams waiting to be sent.
+    pub fn tx_len(&self) -> usize {
+        self.txq.len()
+    }
+
+    /// Datagrams received and not yet taken.
+    pub fn rx_len(&self) -> usize {
+        self.rxq.len()
+    }
+
+    /// Sends queued datagrams until the socket would block, then reads
+    /// every waiting datagram. A datagram to a path with no socket is
+    /// dropped with a log line (as HIO's memo layer does).
+    pub fn service(&mut self) -> Result<()> {
+        self.reactor.refresh()?;
+        if !self.ready.is_empty() {
+            self.ready.drain_into(&mut self.events);
+            for ev in &self.events {
+                self.readable |= ev.readable;
+                self.writable |= ev.writable;
+            }
+        }
+        let Some(socket) = self.socket.as_ref() else {
+            return Ok(());
+        };
+        while let Some((data, dst)) = self.txq.front() {
+            match socket.send_to(data, dst) {
+                Ok(_) => {
+                    self.txq.pop_front();
+                }
+                Err(e) if crate::udp::would_retry(&e) => {
+                    self.writable = false;
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, dst = %dst.display(), "datagram dropped");
+                    self.txq.pop_front();
+                }
+            }
+        }
+        if self.readable {
+            while self.rxq.len() < self.rx_limit {
+                match self.receive() {
+                    Ok(Some(gram)) => self.rxq.push_back(gram),
+                    Ok(None) => {
+                        self.readable = false;
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "receive error");
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Removes a socket file nobody is bound to. Anything else at the path
+/// (a regular file, a live socket) is left alone and the bind reports it.
+fn remove_stale_socket(path: &Path) -> Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !meta.file_type().is_socket() {
+        return Ok(());
+    }
+    // A socket file that refuses a connect has no owner left.
+    let probe = std::os::unix::net::UnixDatagram::unbound()?;
+    match probe.connect(path) {
+        Ok(()) => Err(Error::Invalid(format!(
+            "{} is in use by another socket",
+            path.display()
+        ))),
+        Err(_) => {
+            std::fs::remove_file(path)?;
+            Ok(())
+        }
+    }
+}
+
+/// Runs a UXD [`Peer`]: opens it on enter, services it every pass, closes
+/// it on exit (clearing a temp peer's directory).
+pub struct PeerDoer {
+    peer: Rc<std::cell::RefCell<Peer>>,
+}
+
+impl PeerDoer {
+    /// A doer for `peer`.
+    pub fn new(peer: Peer) -> Self {
+        PeerDoer {
+            peer: Rc::new(std::cell::RefCell::new(peer)),
+        }
+    }
+
+    /// A doer for a shared peer.
+    pub fn shared(peer: Rc<std::cell::RefCell<Peer>>) -> Self {
+        PeerDoer { peer }
+    }
+
+    /// The peer.
+    pub fn peer(&self) -> Rc<std::cell::RefCell<Peer>> {
+        self.peer.clone()
+    }
+}
+
+impl Doer for PeerDoer {
+    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
+        let mut peer = self.peer.borrow_mut();
+        peer.set_reactor(cx.reactor())?;
+        if peer.is_open() { Ok(()) } else { peer.open() }
+    }
+    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
+        self.peer.borrow_mut().service()?;
+        Ok(false)
+    }
+    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
+        let mut peer = self.peer.borrow_mut();
+        let temp = matches!(&peer.place, Place::Filer(f) if f.temp());
+        peer.close(temp)
+    }
+}
