@@ -341,3 +341,33 @@ fn echo_doer_answers_in_the_same_pass() {
     assert_eq!(&buf, b"one");
     doist.exit().unwrap();
 }
+
+#[test]
+fn a_wirelog_records_both_directions() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let wl = Rc::new(RefCell::new(
+        hio::wiring::WireLog::builder().samed(true).open().unwrap(),
+    ));
+    let mut server = opened(ServerOpts::default());
+    server.set_wirelog(Some(wl.clone()));
+    let mut client = Client::new(server.local_addr().unwrap());
+    pump(&mut server, &mut [&mut client], |s, c| {
+        c[0].connected() && s.len() == 1
+    });
+    client.tx(b"Hello");
+    let peer = client.local().unwrap();
+    pump(&mut server, &mut [&mut client], |s, _| {
+        s.remoter(&peer).is_some_and(|r| r.rxbs() == b"Hello")
+    });
+    server.tx(&peer, b"World").unwrap();
+    pump(&mut server, &mut [&mut client], |_, c| {
+        c[0].rxbs() == b"World"
+    });
+    let log = wl.borrow().read_rx().unwrap().expect("an open log");
+    let expected = format!(
+        "\nRx ('127.0.0.1', {port}):\nHello\n\nTx ('127.0.0.1', {port}):\nWorld\n",
+        port = peer.port()
+    );
+    assert_eq!(String::from_utf8(log).unwrap(), expected);
+}

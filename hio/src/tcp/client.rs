@@ -8,7 +8,7 @@ use mio::Interest;
 use mio::net::TcpStream;
 use socket2::{Domain, Socket, Type};
 
-use super::{BUF_SIZE, Link, tune};
+use super::{BUF_SIZE, Link, Tap, tune};
 use crate::error::{Error, Result};
 use crate::rt::{Reactor, Readiness, Ready};
 use crate::tyming::{Tymer, Tymth};
@@ -73,6 +73,7 @@ pub struct Client {
     scratch: Vec<u8>,
     readable: bool,
     writable: bool,
+    tap: Option<Tap>,
 }
 
 impl Drop for Client {
@@ -122,6 +123,7 @@ impl Client {
             scratch,
             readable: false,
             writable: false,
+            tap: None,
         }
     }
 
@@ -206,6 +208,12 @@ impl Client {
     pub fn tx(&mut self, data: &[u8]) {
         self.link.tx(data);
         self.writable = true;
+    }
+
+    /// Records the connection's traffic in a [`WireLog`](crate::wiring::WireLog)
+    /// (HIO's `wl`), or stops recording with `None`.
+    pub fn set_wirelog(&mut self, tap: Option<Tap>) {
+        self.tap = tap;
     }
 
     /// Winds the client (and its reconnect tymer) onto a clock.
@@ -370,7 +378,8 @@ impl Client {
             return Ok(());
         }
         if let Some(stream) = self.stream.as_mut() {
-            self.link.send_all(stream);
+            self.link
+                .send_all(stream, self.tap.as_ref().map(|t| (t, self.addr)));
             // Data left queued means the socket would block: wait for the
             // reactor to say it is writable again.
             self.writable = self.link.pending().is_empty();
@@ -387,9 +396,10 @@ impl Client {
             return Ok(());
         }
         if let Some(stream) = self.stream.as_mut() {
+            let tap = self.tap.as_ref().map(|t| (t, self.addr));
             let got = self
                 .link
-                .receive_all(stream, &mut self.scratch, self.opts.rx_limit);
+                .receive_all(stream, &mut self.scratch, self.opts.rx_limit, tap);
             self.readable = got.more;
         }
         Ok(())
@@ -403,7 +413,10 @@ impl Client {
             return Ok(0);
         }
         match self.stream.as_mut() {
-            Some(stream) => Ok(self.link.receive_once(stream, &mut self.scratch)),
+            Some(stream) => {
+                let tap = self.tap.as_ref().map(|t| (t, self.addr));
+                Ok(self.link.receive_once(stream, &mut self.scratch, tap))
+            }
             None => Ok(0),
         }
     }

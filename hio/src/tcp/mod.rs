@@ -17,11 +17,35 @@ mod doers;
 pub mod echo;
 mod server;
 
+use std::cell::RefCell;
 use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+use crate::wiring::WireLog;
 
 pub use client::{Client, ClientOpts};
 pub use doers::{ClientDoer, EchoServerDoer, ServerDoer};
 pub use server::{Remoter, Server, ServerOpts};
+
+/// A [`WireLog`] shared by the connections that record into it.
+pub type Tap = Rc<RefCell<WireLog>>;
+
+/// Records traffic with `who` in a tap, if there is one. A full disk must
+/// not break the connection, so errors are only logged.
+pub(crate) fn record(tap: Option<&Tap>, rx: bool, data: &[u8], who: SocketAddr) {
+    if let Some(tap) = tap {
+        let mut wl = tap.borrow_mut();
+        let done = if rx {
+            wl.write_rx(data, who)
+        } else {
+            wl.write_tx(data, who)
+        };
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "wire log write failed");
+        }
+    }
+}
 
 /// HIO's default read size, in bytes.
 pub const BUF_SIZE: usize = 8096;
@@ -76,6 +100,7 @@ impl Link {
         stream: &mut S,
         scratch: &mut [u8],
         limit: usize,
+        tap: Option<(&Tap, SocketAddr)>,
     ) -> Received {
         let mut got = Received::default();
         if self.eof {
@@ -95,6 +120,9 @@ impl Link {
                 Ok(n) => {
                     self.rxbs.extend_from_slice(&scratch[..n]);
                     got.bytes += n;
+                    if let Some((tap, who)) = tap {
+                        record(Some(tap), true, &scratch[..n], who);
+                    }
                 }
                 Err(e) => match fault(&e) {
                     Fault::Later => return got,
@@ -110,7 +138,12 @@ impl Link {
     }
 
     /// Reads once (HIO's `serviceReceiveOnce`). Returns bytes read.
-    pub(crate) fn receive_once<S: Read>(&mut self, stream: &mut S, scratch: &mut [u8]) -> usize {
+    pub(crate) fn receive_once<S: Read>(
+        &mut self,
+        stream: &mut S,
+        scratch: &mut [u8],
+        tap: Option<(&Tap, SocketAddr)>,
+    ) -> usize {
         if self.eof {
             return 0;
         }
@@ -123,6 +156,9 @@ impl Link {
                 }
                 Ok(n) => {
                     self.rxbs.extend_from_slice(&scratch[..n]);
+                    if let Some((tap, who)) = tap {
+                        record(Some(tap), true, &scratch[..n], who);
+                    }
                     return n;
                 }
                 Err(e) => match fault(&e) {
@@ -167,12 +203,19 @@ impl Link {
     /// Sends until the queue is empty or the stream would block. A broken
     /// connection drops what was queued and marks the link cut off.
     /// Returns bytes sent.
-    pub(crate) fn send_all<S: Write>(&mut self, stream: &mut S) -> usize {
+    pub(crate) fn send_all<S: Write>(
+        &mut self,
+        stream: &mut S,
+        tap: Option<(&Tap, SocketAddr)>,
+    ) -> usize {
         let mut total = 0;
         while self.sent < self.txbs.len() {
             match stream.write(&self.txbs[self.sent..]) {
                 Ok(0) => break,
                 Ok(n) => {
+                    if let Some((tap, who)) = tap {
+                        record(Some(tap), false, &self.txbs[self.sent..self.sent + n], who);
+                    }
                     self.sent += n;
                     total += n;
                 }

@@ -11,7 +11,7 @@ use mio::Interest;
 use mio::net::{TcpListener, TcpStream};
 use socket2::{Domain, Socket, Type};
 
-use super::{BUF_SIZE, Link, tune};
+use super::{BUF_SIZE, Link, Tap, tune};
 use crate::error::{Error, Result};
 use crate::rt::{Reactor, Readiness, Ready};
 use crate::tyming::Tymth;
@@ -187,6 +187,7 @@ pub struct Server {
     cutoffs: Vec<u32>,
     idle: BinaryHeap<Reverse<Deadline>>,
     tymth: Tymth,
+    tap: Option<Tap>,
 }
 
 /// An idle-tymeout check: (tyme, slot, generation).
@@ -263,6 +264,7 @@ impl Server {
             cutoffs: Vec::new(),
             idle: BinaryHeap::new(),
             tymth: Tymth::default(),
+            tap: None,
         }
     }
 
@@ -297,6 +299,12 @@ impl Server {
     /// Whether the listener is open.
     pub fn is_open(&self) -> bool {
         self.listener.is_some()
+    }
+
+    /// Records every connection's traffic in a [`WireLog`](crate::wiring::WireLog)
+    /// (HIO's `wl`), or stops recording with `None`.
+    pub fn set_wirelog(&mut self, tap: Option<Tap>) {
+        self.tap = tap;
     }
 
     /// Winds the server (and its idle tymeouts) onto a clock.
@@ -639,9 +647,10 @@ impl Server {
             let Some(stream) = r.stream.as_mut() else {
                 continue;
             };
+            let tap = self.tap.as_ref().map(|t| (t, r.peer));
             let got = r
                 .link
-                .receive_all(stream, &mut self.scratch, self.opts.rx_limit);
+                .receive_all(stream, &mut self.scratch, self.opts.rx_limit, tap);
             if got.bytes > 0 {
                 r.stamp = tyme;
                 if !r.received {
@@ -683,7 +692,8 @@ impl Server {
             if r.link.pending().is_empty() {
                 continue;
             }
-            if r.link.send_all(stream) > 0 {
+            let tap = self.tap.as_ref().map(|t| (t, r.peer));
+            if r.link.send_all(stream, tap) > 0 {
                 r.stamp = tyme;
             }
             if r.link.cutoff && !r.reaping {
