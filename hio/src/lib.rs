@@ -61,6 +61,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod dgram;
 pub mod doing;
 pub mod error;
 pub mod filing;

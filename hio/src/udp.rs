@@ -9,15 +9,17 @@
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
-use std::rc::Rc;
 
 use mio::Interest;
 use mio::net::UdpSocket;
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::doing::{Cx, Doer};
+use crate::dgram::{DatagramPeer, receive_waiting, send_queued, would_retry};
 use crate::error::{Error, Result};
-use crate::rt::{Reactor, Readiness, Ready};
+use crate::rt::{Reactor, Registration};
+
+/// Runs a UDP [`Peer`] (see [`crate::dgram::PeerDoer`]).
+pub type PeerDoer = crate::dgram::PeerDoer<Peer>;
 
 /// Largest IPv4 payload that is never fragmented.
 pub const UDP_IPV4_MAX_SAFE_PAYLOAD: usize = 548;
@@ -75,10 +77,7 @@ pub struct Peer {
     txq: VecDeque<(Vec<u8>, SocketAddr)>,
     rxq: VecDeque<(Vec<u8>, SocketAddr)>,
     scratch: Vec<u8>,
-    reactor: Reactor,
-    owner: u32,
-    ready: Rc<Ready>,
-    events: Vec<Readiness>,
+    reg: Registration,
     readable: bool,
     writable: bool,
 }
@@ -86,7 +85,6 @@ pub struct Peer {
 impl Drop for Peer {
     fn drop(&mut self) {
         self.close();
-        self.reactor.leave(self.owner);
     }
 }
 
@@ -110,8 +108,6 @@ impl Peer {
 
     /// A peer with options.
     pub fn with_opts(addr: SocketAddr, opts: PeerOpts) -> Self {
-        let reactor = Reactor::new();
-        let (owner, ready) = reactor.join();
         Peer {
             addr,
             bound: None,
@@ -120,10 +116,7 @@ impl Peer {
             socket: None,
             txq: VecDeque::new(),
             rxq: VecDeque::new(),
-            reactor,
-            owner,
-            ready,
-            events: Vec::new(),
+            reg: Registration::new(),
             readable: false,
             writable: false,
         }
@@ -146,18 +139,14 @@ impl Peer {
 
     /// Moves the socket onto another reactor (a Doist's).
     pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
-        if self.reactor.same(reactor) {
-            return Ok(());
-        }
-        if let Some(s) = self.socket.as_mut() {
-            self.reactor.deregister(s);
-        }
-        self.reactor.leave(self.owner);
-        self.reactor = reactor.clone();
-        (self.owner, self.ready) = self.reactor.join();
-        if let Some(s) = self.socket.as_mut() {
-            self.reactor
-                .register(s, self.owner, 0, Interest::READABLE | Interest::WRITABLE)?;
+        let socket = self.socket.as_mut().map(|s| {
+            (
+                s as &mut dyn mio::event::Source,
+                0,
+                Interest::READABLE | Interest::WRITABLE,
+            )
+        });
+        if self.reg.rehome(reactor, socket.into_iter().collect())? {
             self.readable = true;
             self.writable = true;
         }
@@ -182,12 +171,8 @@ impl Peer {
         crate::tcp::raise_buffers(&socket2::SockRef::from(&socket), self.opts.buf_size);
         socket.bind(&self.addr.into())?;
         let mut socket = UdpSocket::from_std(socket.into());
-        self.reactor.register(
-            &mut socket,
-            self.owner,
-            0,
-            Interest::READABLE | Interest::WRITABLE,
-        )?;
+        self.reg
+            .register(&mut socket, 0, Interest::READABLE | Interest::WRITABLE)?;
         self.bound = Some(socket.local_addr()?);
         self.socket = Some(socket);
         self.readable = true;
@@ -203,7 +188,7 @@ impl Peer {
     /// Closes the socket; queued datagrams are kept.
     pub fn close(&mut self) {
         if let Some(mut s) = self.socket.take() {
-            self.reactor.deregister(&mut s);
+            self.reg.deregister(&mut s);
         }
         self.readable = false;
         self.writable = false;
@@ -264,100 +249,55 @@ impl Peer {
     /// refuses outright (e.g. an unreachable destination) is dropped with a
     /// log line rather than blocking the queue.
     pub fn service(&mut self) -> Result<()> {
-        self.reactor.refresh()?;
-        if !self.ready.is_empty() {
-            self.ready.drain_into(&mut self.events);
-            for ev in &self.events {
-                self.readable |= ev.readable;
-                self.writable |= ev.writable;
-            }
+        for ev in self.reg.refresh()? {
+            self.readable |= ev.readable;
+            self.writable |= ev.writable;
         }
-        if self.socket.is_none() {
+        let Some(socket) = self.socket.as_ref() else {
             return Ok(());
-        }
-        if self.writable || !self.txq.is_empty() {
-            while let Some((data, dst)) = self.txq.front() {
-                let socket = self.socket.as_ref().expect("checked open");
-                match socket.send_to(data, *dst) {
-                    Ok(_) => {
-                        self.txq.pop_front();
-                    }
-                    Err(e) if would_retry(&e) => {
-                        self.writable = false;
-                        break;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, dst = %dst, "datagram dropped");
-                        self.txq.pop_front();
-                    }
-                }
-            }
+        };
+        if send_queued(&mut self.txq, |data, dst| socket.send_to(data, *dst)) {
+            self.writable = false;
         }
         if self.readable {
-            while self.rxq.len() < self.opts.rx_limit {
-                match self.receive() {
-                    Ok(Some(gram)) => self.rxq.push_back(gram),
-                    Ok(None) => {
-                        self.readable = false;
-                        break;
-                    }
-                    Err(e) => {
-                        // ICMP errors surface here on some systems; one bad
-                        // datagram must not stop the peer.
-                        tracing::debug!(error = %e, "receive error");
-                        break;
-                    }
-                }
-            }
+            let (socket, scratch) = (self.socket.as_ref(), &mut self.scratch);
+            let drained = receive_waiting(&mut self.rxq, self.opts.rx_limit, || match socket {
+                Some(s) => recv_one(s, scratch),
+                None => Ok(None),
+            });
+            self.readable = !drained;
         }
         Ok(())
     }
 }
 
-/// Errors that mean "try the same datagram again later".
-pub(crate) fn would_retry(e: &io::Error) -> bool {
-    e.kind() == io::ErrorKind::WouldBlock
-        || matches!(e.raw_os_error(), Some(libc::ENOBUFS) | Some(libc::ENOMEM))
-}
-
-/// Runs a UDP [`Peer`]: opens it on enter, services it every pass, closes it
-/// on exit. (Python HIO's `PeerDoer` does nothing in recur.)
-pub struct PeerDoer {
-    peer: Rc<std::cell::RefCell<Peer>>,
-}
-
-impl PeerDoer {
-    /// A doer for `peer`.
-    pub fn new(peer: Peer) -> Self {
-        PeerDoer {
-            peer: Rc::new(std::cell::RefCell::new(peer)),
+/// One `recv_from`: `None` when nothing waits.
+fn recv_one(socket: &UdpSocket, scratch: &mut [u8]) -> Result<Option<(Vec<u8>, SocketAddr)>> {
+    loop {
+        match socket.recv_from(scratch) {
+            Ok((n, src)) => return Ok(Some((scratch[..n].to_vec(), src))),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
         }
     }
-
-    /// A doer for a shared peer.
-    pub fn shared(peer: Rc<std::cell::RefCell<Peer>>) -> Self {
-        PeerDoer { peer }
-    }
-
-    /// The peer.
-    pub fn peer(&self) -> Rc<std::cell::RefCell<Peer>> {
-        self.peer.clone()
-    }
 }
 
-impl Doer for PeerDoer {
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        let mut peer = self.peer.borrow_mut();
-        peer.set_reactor(cx.reactor())?;
-        if peer.is_open() { Ok(()) } else { peer.open() }
+impl DatagramPeer for Peer {
+    fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
+        Peer::set_reactor(self, reactor)
     }
-    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
-        self.peer.borrow_mut().service()?;
-        Ok(false)
+    fn is_open(&self) -> bool {
+        Peer::is_open(self)
     }
-    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
-        self.peer.borrow_mut().close();
+    fn open(&mut self) -> Result<()> {
+        Peer::open(self)
+    }
+    fn service(&mut self) -> Result<()> {
+        Peer::service(self)
+    }
+    fn close_at_exit(&mut self) -> Result<()> {
+        self.close();
         Ok(())
     }
 }

@@ -10,15 +10,18 @@ use std::collections::VecDeque;
 use std::io;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use mio::Interest;
 use mio::net::UnixDatagram;
 
-use crate::doing::{Cx, Doer};
+use crate::dgram::{DatagramPeer, receive_waiting, send_queued, would_retry};
 use crate::error::{Error, Result};
 use crate::filing::{Filer, FilerDefaults, check_uxd_path_len};
-use crate::rt::{Reactor, Readiness, Ready};
+use crate::rt::{Reactor, Registration};
+
+/// Runs a UXD [`Peer`] (see [`crate::dgram::PeerDoer`]); a temp peer's
+/// directory is cleared on exit.
+pub type PeerDoer = crate::dgram::PeerDoer<Peer>;
 
 /// Where a peer's socket lives.
 #[derive(Debug)]
@@ -59,19 +62,15 @@ pub struct Peer {
     rxq: VecDeque<(Vec<u8>, Option<PathBuf>)>,
     rx_limit: usize,
     scratch: Vec<u8>,
-    reactor: Reactor,
-    owner: u32,
-    ready: Rc<Ready>,
-    events: Vec<Readiness>,
+    reg: Registration,
     readable: bool,
     writable: bool,
 }
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        let temp = matches!(&self.place, Place::Filer(f) if f.temp());
+        let temp = self.is_temp();
         let _ = self.close(temp);
-        self.reactor.leave(self.owner);
     }
 }
 
@@ -86,8 +85,6 @@ impl Peer {
     pub const BUF_SIZE: usize = 65535;
 
     fn with_place(place: Place) -> Self {
-        let reactor = Reactor::new();
-        let (owner, ready) = reactor.join();
         Peer {
             place,
             bound: None,
@@ -97,10 +94,7 @@ impl Peer {
             rxq: VecDeque::new(),
             rx_limit: 4096,
             scratch: vec![0; Self::BUF_SIZE],
-            reactor,
-            owner,
-            ready,
-            events: Vec::new(),
+            reg: Registration::new(),
             readable: false,
             writable: false,
         }
@@ -148,18 +142,14 @@ impl Peer {
 
     /// Moves the socket onto another reactor (a Doist's).
     pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
-        if self.reactor.same(reactor) {
-            return Ok(());
-        }
-        if let Some(s) = self.socket.as_mut() {
-            self.reactor.deregister(s);
-        }
-        self.reactor.leave(self.owner);
-        self.reactor = reactor.clone();
-        (self.owner, self.ready) = self.reactor.join();
-        if let Some(s) = self.socket.as_mut() {
-            self.reactor
-                .register(s, self.owner, 0, Interest::READABLE | Interest::WRITABLE)?;
+        let socket = self.socket.as_mut().map(|s| {
+            (
+                s as &mut dyn mio::event::Source,
+                0,
+                Interest::READABLE | Interest::WRITABLE,
+            )
+        });
+        if self.reg.rehome(reactor, socket.into_iter().collect())? {
             self.readable = true;
             self.writable = true;
         }
@@ -195,12 +185,8 @@ impl Peer {
         let mut socket = UnixDatagram::bind(&path)?;
         let sock = socket2::SockRef::from(&socket);
         crate::tcp::raise_buffers(&sock, self.buf_size);
-        self.reactor.register(
-            &mut socket,
-            self.owner,
-            0,
-            Interest::READABLE | Interest::WRITABLE,
-        )?;
+        self.reg
+            .register(&mut socket, 0, Interest::READABLE | Interest::WRITABLE)?;
         self.bound = Some(path);
         self.socket = Some(socket);
         self.readable = true;
@@ -217,7 +203,7 @@ impl Peer {
     /// filer is closed and cleared too (a temp peer's directory goes).
     pub fn close(&mut self, clear: bool) -> Result<()> {
         if let Some(mut s) = self.socket.take() {
-            self.reactor.deregister(&mut s);
+            self.reg.deregister(&mut s);
         }
         if let Some(path) = self.bound.take() {
             let _ = std::fs::remove_file(&path);
@@ -239,7 +225,7 @@ impl Peer {
             .ok_or_else(|| Error::Invalid("peer is not open".into()))?;
         match socket.send_to(data, dst) {
             Ok(n) => Ok(n),
-            Err(e) if crate::udp::would_retry(&e) => Ok(0),
+            Err(e) if would_retry(&e) => Ok(0),
             Err(e) => Err(e.into()),
         }
     }
@@ -288,49 +274,65 @@ impl Peer {
     /// every waiting datagram. A datagram to a path with no socket is
     /// dropped with a log line (as HIO's memo layer does).
     pub fn service(&mut self) -> Result<()> {
-        self.reactor.refresh()?;
-        if !self.ready.is_empty() {
-            self.ready.drain_into(&mut self.events);
-            for ev in &self.events {
-                self.readable |= ev.readable;
-                self.writable |= ev.writable;
-            }
+        for ev in self.reg.refresh()? {
+            self.readable |= ev.readable;
+            self.writable |= ev.writable;
         }
         let Some(socket) = self.socket.as_ref() else {
             return Ok(());
         };
-        while let Some((data, dst)) = self.txq.front() {
-            match socket.send_to(data, dst) {
-                Ok(_) => {
-                    self.txq.pop_front();
-                }
-                Err(e) if crate::udp::would_retry(&e) => {
-                    self.writable = false;
-                    break;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, dst = %dst.display(), "datagram dropped");
-                    self.txq.pop_front();
-                }
-            }
+        if send_queued(&mut self.txq, |data, dst| socket.send_to(data, dst)) {
+            self.writable = false;
         }
         if self.readable {
-            while self.rxq.len() < self.rx_limit {
-                match self.receive() {
-                    Ok(Some(gram)) => self.rxq.push_back(gram),
-                    Ok(None) => {
-                        self.readable = false;
-                        break;
-                    }
-                    Err(e) => {
-                        tracing::debug!(error = %e, "receive error");
-                        break;
-                    }
-                }
-            }
+            let scratch = &mut self.scratch;
+            let drained =
+                receive_waiting(&mut self.rxq, self.rx_limit, || recv_one(socket, scratch));
+            self.readable = !drained;
         }
         Ok(())
+    }
+
+    fn is_temp(&self) -> bool {
+        matches!(&self.place, Place::Filer(f) if f.temp())
+    }
+}
+
+/// One `recv_from`: `None` when nothing waits; the source is `None` for an
+/// unbound sender.
+fn recv_one(
+    socket: &UnixDatagram,
+    scratch: &mut [u8],
+) -> Result<Option<(Vec<u8>, Option<PathBuf>)>> {
+    loop {
+        match socket.recv_from(scratch) {
+            Ok((n, src)) => {
+                let src = src.as_pathname().map(Path::to_path_buf);
+                return Ok(Some((scratch[..n].to_vec(), src)));
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+impl DatagramPeer for Peer {
+    fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
+        Peer::set_reactor(self, reactor)
+    }
+    fn is_open(&self) -> bool {
+        Peer::is_open(self)
+    }
+    fn open(&mut self) -> Result<()> {
+        Peer::open(self)
+    }
+    fn service(&mut self) -> Result<()> {
+        Peer::service(self)
+    }
+    fn close_at_exit(&mut self) -> Result<()> {
+        let temp = self.is_temp();
+        self.close(temp)
     }
 }
 
@@ -354,47 +356,5 @@ fn remove_stale_socket(path: &Path) -> Result<()> {
             std::fs::remove_file(path)?;
             Ok(())
         }
-    }
-}
-
-/// Runs a UXD [`Peer`]: opens it on enter, services it every pass, closes
-/// it on exit (clearing a temp peer's directory).
-pub struct PeerDoer {
-    peer: Rc<std::cell::RefCell<Peer>>,
-}
-
-impl PeerDoer {
-    /// A doer for `peer`.
-    pub fn new(peer: Peer) -> Self {
-        PeerDoer {
-            peer: Rc::new(std::cell::RefCell::new(peer)),
-        }
-    }
-
-    /// A doer for a shared peer.
-    pub fn shared(peer: Rc<std::cell::RefCell<Peer>>) -> Self {
-        PeerDoer { peer }
-    }
-
-    /// The peer.
-    pub fn peer(&self) -> Rc<std::cell::RefCell<Peer>> {
-        self.peer.clone()
-    }
-}
-
-impl Doer for PeerDoer {
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        let mut peer = self.peer.borrow_mut();
-        peer.set_reactor(cx.reactor())?;
-        if peer.is_open() { Ok(()) } else { peer.open() }
-    }
-    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
-        self.peer.borrow_mut().service()?;
-        Ok(false)
-    }
-    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
-        let mut peer = self.peer.borrow_mut();
-        let temp = matches!(&peer.place, Place::Filer(f) if f.temp());
-        peer.close(temp)
     }
 }

@@ -154,7 +154,7 @@ impl Reactor {
     /// Registers a socket of `owner` under `key`.
     pub fn register(
         &self,
-        source: &mut impl Source,
+        source: &mut (impl Source + ?Sized),
         owner: u32,
         key: u32,
         interest: Interest,
@@ -168,7 +168,7 @@ impl Reactor {
     /// Changes what a registered socket is watched for.
     pub fn reregister(
         &self,
-        source: &mut impl Source,
+        source: &mut (impl Source + ?Sized),
         owner: u32,
         key: u32,
         interest: Interest,
@@ -181,7 +181,7 @@ impl Reactor {
 
     /// Stops watching a socket. Errors (it was never registered) are
     /// ignored: closing must always succeed.
-    pub fn deregister(&self, source: &mut impl Source) {
+    pub fn deregister(&self, source: &mut (impl Source + ?Sized)) {
         if let Some(p) = self.0.poll.get() {
             let _ = p.borrow().registry().deregister(source);
         }
@@ -239,5 +239,116 @@ impl Reactor {
         }
         self.0.polled_pass.set(pass);
         self.poll_now()
+    }
+}
+
+/// What an I/O object keeps to be on a reactor: the reactor, its owner id,
+/// its ready list, and a buffer for draining it. Leaving the reactor on
+/// drop.
+///
+/// ```
+/// use hio::rt::{Reactor, Registration};
+/// let mut reg = Registration::new();
+/// assert!(reg.refresh()?.is_empty());
+/// let doist_reactor = Reactor::new();
+/// assert!(reg.rehome(&doist_reactor, Vec::new())?);
+/// assert!(reg.reactor().same(&doist_reactor));
+/// # Ok::<(), hio::Error>(())
+/// ```
+pub struct Registration {
+    reactor: Reactor,
+    owner: u32,
+    ready: Rc<Ready>,
+    events: Vec<Readiness>,
+}
+
+impl Default for Registration {
+    fn default() -> Self {
+        Registration::new()
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.reactor.leave(self.owner);
+    }
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("owner", &self.owner)
+            .finish()
+    }
+}
+
+/// A socket to move between reactors: the socket, its key, its interest.
+pub type Moving<'a> = (&'a mut dyn Source, u32, Interest);
+
+impl Registration {
+    /// On a private reactor of its own.
+    pub fn new() -> Self {
+        let reactor = Reactor::new();
+        let (owner, ready) = reactor.join();
+        Registration {
+            reactor,
+            owner,
+            ready,
+            events: Vec::new(),
+        }
+    }
+
+    /// The reactor it is on.
+    pub fn reactor(&self) -> &Reactor {
+        &self.reactor
+    }
+
+    /// Registers a socket under `key`.
+    pub fn register(
+        &self,
+        source: &mut (impl Source + ?Sized),
+        key: u32,
+        interest: Interest,
+    ) -> io::Result<()> {
+        self.reactor.register(source, self.owner, key, interest)
+    }
+
+    /// Stops watching a socket (errors ignored).
+    pub fn deregister(&self, source: &mut (impl Source + ?Sized)) {
+        self.reactor.deregister(source);
+    }
+
+    /// Moves to `reactor` with its open sockets. Returns false (and does
+    /// nothing) when already there.
+    pub fn rehome(
+        &mut self,
+        reactor: &Reactor,
+        mut sockets: Vec<Moving<'_>>,
+    ) -> crate::Result<bool> {
+        if self.reactor.same(reactor) {
+            return Ok(false);
+        }
+        for (source, _, _) in sockets.iter_mut() {
+            self.reactor.deregister(*source);
+        }
+        self.reactor.leave(self.owner);
+        self.reactor = reactor.clone();
+        (self.owner, self.ready) = self.reactor.join();
+        for (source, key, interest) in sockets {
+            self.reactor.register(source, self.owner, key, interest)?;
+        }
+        Ok(true)
+    }
+
+    /// Polls if this pass has not been polled yet and returns the reports
+    /// for this owner since the last call.
+    pub fn refresh(&mut self) -> crate::Result<&[Readiness]> {
+        self.reactor.refresh()?;
+        if self.ready.is_empty() {
+            self.events.clear();
+        } else {
+            self.ready.drain_into(&mut self.events);
+        }
+        Ok(&self.events)
     }
 }

@@ -2,7 +2,6 @@
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::rc::Rc;
 
 use mio::Interest;
 use mio::net::TcpStream;
@@ -10,7 +9,7 @@ use socket2::{Domain, Socket, Type};
 
 use super::{BUF_SIZE, Link, Tap, tune};
 use crate::error::{Error, Result};
-use crate::rt::{Reactor, Readiness, Ready};
+use crate::rt::{Reactor, Registration};
 use crate::tyming::{Tymer, Tymth};
 
 /// Options of a [`Client`]. `Default` gives HIO's defaults except where
@@ -66,10 +65,7 @@ pub struct Client {
     connected: bool,
     link: Link,
     tymer: Tymer,
-    reactor: Reactor,
-    owner: u32,
-    ready: Rc<Ready>,
-    events: Vec<Readiness>,
+    reg: Registration,
     scratch: Vec<u8>,
     readable: bool,
     writable: bool,
@@ -79,7 +75,6 @@ pub struct Client {
 impl Drop for Client {
     fn drop(&mut self) {
         self.close();
-        self.reactor.leave(self.owner);
     }
 }
 
@@ -103,8 +98,6 @@ impl Client {
 
     /// A client with options.
     pub fn with_opts(addr: SocketAddr, opts: ClientOpts) -> Self {
-        let reactor = Reactor::new();
-        let (owner, ready) = reactor.join();
         let scratch = vec![0; opts.buf_size.max(1)];
         let tymer = Tymer::new(&Tymth::default(), opts.tymeout);
         Client {
@@ -116,10 +109,7 @@ impl Client {
             connected: false,
             link: Link::default(),
             tymer,
-            reactor,
-            owner,
-            ready,
-            events: Vec::new(),
+            reg: Registration::new(),
             scratch,
             readable: false,
             writable: false,
@@ -223,20 +213,14 @@ impl Client {
 
     /// Moves the client's socket onto another reactor (a Doist's).
     pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
-        if self.reactor.same(reactor) {
-            return Ok(());
-        }
-        if let Some(s) = self.stream.as_mut() {
-            self.reactor.deregister(s);
-        }
-        self.reactor.leave(self.owner);
-        self.reactor = reactor.clone();
-        let (owner, ready) = self.reactor.join();
-        self.owner = owner;
-        self.ready = ready;
-        if let Some(s) = self.stream.as_mut() {
-            self.reactor
-                .register(s, owner, 0, Interest::READABLE | Interest::WRITABLE)?;
+        let socket = self.stream.as_mut().map(|s| {
+            (
+                s as &mut dyn mio::event::Source,
+                0,
+                Interest::READABLE | Interest::WRITABLE,
+            )
+        });
+        if self.reg.rehome(reactor, socket.into_iter().collect())? {
             self.readable = true;
             self.writable = true;
         }
@@ -264,12 +248,8 @@ impl Client {
         }
         let mut stream = TcpStream::from_std(socket.into());
         tune(&stream, self.opts.buf_size, self.opts.nodelay);
-        self.reactor.register(
-            &mut stream,
-            self.owner,
-            0,
-            Interest::READABLE | Interest::WRITABLE,
-        )?;
+        self.reg
+            .register(&mut stream, 0, Interest::READABLE | Interest::WRITABLE)?;
         self.stream = Some(stream);
         Ok(())
     }
@@ -283,7 +263,7 @@ impl Client {
     /// open, as in HIO.
     pub fn close(&mut self) {
         if let Some(mut s) = self.stream.take() {
-            self.reactor.deregister(&mut s);
+            self.reg.deregister(&mut s);
             let _ = s.shutdown(Shutdown::Both);
         }
         self.connected = false;
@@ -300,12 +280,7 @@ impl Client {
     }
 
     fn refresh(&mut self) -> Result<()> {
-        self.reactor.refresh()?;
-        if self.ready.is_empty() {
-            return Ok(());
-        }
-        self.ready.drain_into(&mut self.events);
-        for ev in &self.events {
+        for ev in self.reg.refresh()? {
             self.readable |= ev.readable;
             self.writable |= ev.writable;
         }

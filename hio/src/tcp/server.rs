@@ -5,7 +5,6 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::rc::Rc;
 
 use mio::Interest;
 use mio::net::{TcpListener, TcpStream};
@@ -13,7 +12,7 @@ use socket2::{Domain, Socket, Type};
 
 use super::{BUF_SIZE, Link, Tap, tune};
 use crate::error::{Error, Result};
-use crate::rt::{Reactor, Readiness, Ready};
+use crate::rt::{Moving, Reactor, Registration};
 use crate::tyming::Tymth;
 
 /// Key of the listening socket in the reactor.
@@ -175,10 +174,7 @@ pub struct Server {
     generations: Vec<u32>,
     free: Vec<u32>,
     by_peer: HashMap<SocketAddr, u32>,
-    reactor: Reactor,
-    owner: u32,
-    ready: Rc<Ready>,
-    events: Vec<Readiness>,
+    reg: Registration,
     scratch: Vec<u8>,
     acceptable: bool,
     rx_ready: Vec<u32>,
@@ -214,7 +210,6 @@ impl Ord for Deadline {
 impl Drop for Server {
     fn drop(&mut self) {
         self.close();
-        self.reactor.leave(self.owner);
     }
 }
 
@@ -240,8 +235,6 @@ impl Server {
 
     /// A server with options.
     pub fn with_opts(addr: SocketAddr, opts: ServerOpts) -> Self {
-        let reactor = Reactor::new();
-        let (owner, ready) = reactor.join();
         let scratch = vec![0; opts.buf_size.max(1)];
         Server {
             addr,
@@ -252,10 +245,7 @@ impl Server {
             generations: Vec::new(),
             free: Vec::new(),
             by_peer: HashMap::new(),
-            reactor,
-            owner,
-            ready,
-            events: Vec::new(),
+            reg: Registration::new(),
             scratch,
             acceptable: false,
             rx_ready: Vec::new(),
@@ -314,36 +304,23 @@ impl Server {
 
     /// Moves the server's sockets onto another reactor (a Doist's).
     pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
-        if self.reactor.same(reactor) {
-            return Ok(());
-        }
+        let mut sockets: Vec<Moving<'_>> = Vec::new();
         if let Some(l) = self.listener.as_mut() {
-            self.reactor.deregister(l);
+            sockets.push((l, LISTENER, Interest::READABLE));
         }
-        for r in self.slots.iter_mut().flatten() {
-            if let Some(s) = r.stream.as_mut() {
-                self.reactor.deregister(s);
-            }
-        }
-        self.reactor.leave(self.owner);
-        self.reactor = reactor.clone();
-        let (owner, ready) = self.reactor.join();
-        self.owner = owner;
-        self.ready = ready;
-        if let Some(l) = self.listener.as_mut() {
-            self.reactor
-                .register(l, owner, LISTENER, Interest::READABLE)?;
-            self.acceptable = true;
-        }
+        let mut keys = Vec::new();
         for (key, r) in self.slots.iter_mut().enumerate() {
             if let Some(s) = r.as_mut().and_then(|r| r.stream.as_mut()) {
-                self.reactor.register(
-                    s,
-                    owner,
-                    key as u32,
-                    Interest::READABLE | Interest::WRITABLE,
-                )?;
-                self.rx_ready.push(key as u32);
+                sockets.push((s, key as u32, Interest::READABLE | Interest::WRITABLE));
+                keys.push(key as u32);
+            }
+        }
+        if self.reg.rehome(reactor, sockets)? {
+            // Nothing may be missed in the move: look at everything once.
+            self.acceptable = self.listener.is_some();
+            for key in keys {
+                self.mark_rx(key);
+                self.mark_tx(key);
             }
         }
         Ok(())
@@ -361,8 +338,8 @@ impl Server {
         socket.bind(&self.addr.into())?;
         socket.listen(backlog(self.opts.backlog))?;
         let mut listener = TcpListener::from_std(socket.into());
-        self.reactor
-            .register(&mut listener, self.owner, LISTENER, Interest::READABLE)?;
+        self.reg
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
         self.bound = Some(listener.local_addr()?);
         self.listener = Some(listener);
         self.acceptable = true;
@@ -378,7 +355,7 @@ impl Server {
     /// until removed; HIO keeps them too).
     pub fn close(&mut self) {
         if let Some(mut l) = self.listener.take() {
-            self.reactor.deregister(&mut l);
+            self.reg.deregister(&mut l);
         }
         for key in 0..self.slots.len() {
             self.close_slot(key as u32);
@@ -390,7 +367,7 @@ impl Server {
         if let Some(r) = self.slots[key as usize].as_mut()
             && let Some(mut s) = r.stream.take()
         {
-            self.reactor.deregister(&mut s);
+            self.reg.deregister(&mut s);
             let _ = s.shutdown(Shutdown::Both);
             r.link.cutoff = true;
             if !r.reaping {
@@ -491,43 +468,35 @@ impl Server {
 
     /// Takes the reactor's reports for this server.
     fn refresh(&mut self) -> Result<()> {
-        self.reactor.refresh()?;
-        if self.ready.is_empty() {
-            return Ok(());
-        }
-        self.ready.drain_into(&mut self.events);
-        for i in 0..self.events.len() {
-            let ev = self.events[i];
+        let Server {
+            reg,
+            slots,
+            rx_ready,
+            tx_ready,
+            acceptable,
+            ..
+        } = self;
+        for ev in reg.refresh()? {
             if ev.key == LISTENER {
-                self.acceptable = true;
+                *acceptable = true;
                 continue;
             }
             if ev.readable {
-                self.mark_rx(ev.key);
+                mark(slots, rx_ready, ev.key, true);
             }
             if ev.writable {
-                self.mark_tx(ev.key);
+                mark(slots, tx_ready, ev.key, false);
             }
         }
         Ok(())
     }
 
     fn mark_rx(&mut self, key: u32) {
-        if let Some(Some(r)) = self.slots.get_mut(key as usize)
-            && !r.queued_rx
-        {
-            r.queued_rx = true;
-            self.rx_ready.push(key);
-        }
+        mark(&mut self.slots, &mut self.rx_ready, key, true);
     }
 
     fn mark_tx(&mut self, key: u32) {
-        if let Some(Some(r)) = self.slots.get_mut(key as usize)
-            && !r.queued_tx
-        {
-            r.queued_tx = true;
-            self.tx_ready.push(key);
-        }
+        mark(&mut self.slots, &mut self.tx_ready, key, false);
     }
 
     /// Accepts every waiting connection (HIO's `serviceConnects`).
@@ -588,12 +557,10 @@ impl Server {
                 (self.slots.len() - 1) as u32
             }
         };
-        if let Err(e) = self.reactor.register(
-            &mut stream,
-            self.owner,
-            key,
-            Interest::READABLE | Interest::WRITABLE,
-        ) {
+        if let Err(e) = self
+            .reg
+            .register(&mut stream, key, Interest::READABLE | Interest::WRITABLE)
+        {
             tracing::warn!(error = %e, %peer, "cannot watch accepted socket; dropping it");
             self.free.push(key);
             return;
@@ -746,6 +713,21 @@ impl Server {
                     self.tx_ready.push(key);
                 }
             }
+        }
+    }
+}
+
+/// Queues a connection for receiving (`rx`) or sending, once.
+fn mark(slots: &mut [Option<Remoter>], list: &mut Vec<u32>, key: u32, rx: bool) {
+    if let Some(Some(r)) = slots.get_mut(key as usize) {
+        let queued = if rx {
+            &mut r.queued_rx
+        } else {
+            &mut r.queued_tx
+        };
+        if !*queued {
+            *queued = true;
+            list.push(key);
         }
     }
 }
