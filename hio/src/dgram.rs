@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use crate::doing::{Cx, Doer};
 use crate::error::Result;
-use crate::rt::Reactor;
+use crate::rt::{OneSocket, Reactor};
 
 /// Errors that mean "try the same datagram again later".
 pub(crate) fn would_retry(e: &io::Error) -> bool {
@@ -20,7 +20,7 @@ pub(crate) fn would_retry(e: &io::Error) -> bool {
 /// Sends queued datagrams until the socket would block (returns true then)
 /// or the queue is empty. A datagram refused outright is dropped with a log
 /// line, so one bad destination never blocks the rest.
-pub(crate) fn send_queued<A: Debug>(
+fn send_queued<A: Debug>(
     txq: &mut VecDeque<(Vec<u8>, A)>,
     mut send: impl FnMut(&[u8], &A) -> io::Result<usize>,
 ) -> bool {
@@ -43,7 +43,7 @@ pub(crate) fn send_queued<A: Debug>(
 /// Reads datagrams into `rxq` until nothing waits (returns true then) or
 /// `limit` are queued. A receive error ends this round without failing
 /// the service (ICMP errors surface here on some systems).
-pub(crate) fn receive_waiting<T>(
+fn receive_waiting<T>(
     rxq: &mut VecDeque<T>,
     limit: usize,
     mut receive: impl FnMut() -> Result<Option<T>>,
@@ -59,6 +59,30 @@ pub(crate) fn receive_waiting<T>(
         }
     }
     false
+}
+
+/// One service of a datagram peer: take the reactor's reports, send queued
+/// datagrams until the socket would block, then read what waits.
+pub(crate) fn service<S, A: Debug, R>(
+    one: &mut OneSocket,
+    socket: Option<&S>,
+    txq: &mut VecDeque<(Vec<u8>, A)>,
+    rxq: &mut VecDeque<R>,
+    rx_limit: usize,
+    send: impl Fn(&S, &[u8], &A) -> io::Result<usize>,
+    mut recv: impl FnMut(&S) -> Result<Option<R>>,
+) -> Result<()> {
+    one.refresh()?;
+    let Some(socket) = socket else {
+        return Ok(());
+    };
+    if send_queued(txq, |data, dst| send(socket, data, dst)) {
+        one.writable = false;
+    }
+    if one.readable {
+        one.readable = !receive_waiting(rxq, rx_limit, || recv(socket));
+    }
+    Ok(())
 }
 
 /// A datagram peer a [`PeerDoer`] can run.

@@ -10,13 +10,12 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 
-use mio::Interest;
 use mio::net::UdpSocket;
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::dgram::{DatagramPeer, receive_waiting, send_queued, would_retry};
+use crate::dgram::{DatagramPeer, would_retry};
 use crate::error::{Error, Result};
-use crate::rt::{Reactor, Registration};
+use crate::rt::{OneSocket, Reactor};
 
 /// Runs a UDP [`Peer`] (see [`crate::dgram::PeerDoer`]).
 pub type PeerDoer = crate::dgram::PeerDoer<Peer>;
@@ -77,9 +76,7 @@ pub struct Peer {
     txq: VecDeque<(Vec<u8>, SocketAddr)>,
     rxq: VecDeque<(Vec<u8>, SocketAddr)>,
     scratch: Vec<u8>,
-    reg: Registration,
-    readable: bool,
-    writable: bool,
+    one: OneSocket,
 }
 
 impl Drop for Peer {
@@ -116,9 +113,7 @@ impl Peer {
             socket: None,
             txq: VecDeque::new(),
             rxq: VecDeque::new(),
-            reg: Registration::new(),
-            readable: false,
-            writable: false,
+            one: OneSocket::new(),
         }
     }
 
@@ -139,18 +134,11 @@ impl Peer {
 
     /// Moves the socket onto another reactor (a Doist's).
     pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
-        let socket = self.socket.as_mut().map(|s| {
-            (
-                s as &mut dyn mio::event::Source,
-                0,
-                Interest::READABLE | Interest::WRITABLE,
-            )
-        });
-        if self.reg.rehome(reactor, socket.into_iter().collect())? {
-            self.readable = true;
-            self.writable = true;
-        }
-        Ok(())
+        let socket = self
+            .socket
+            .as_mut()
+            .map(|s| s as &mut dyn mio::event::Source);
+        self.one.rehome(reactor, socket)
     }
 
     /// Binds (closing first if open). Errors are returned and leave the
@@ -171,12 +159,9 @@ impl Peer {
         crate::tcp::raise_buffers(&socket2::SockRef::from(&socket), self.opts.buf_size);
         socket.bind(&self.addr.into())?;
         let mut socket = UdpSocket::from_std(socket.into());
-        self.reg
-            .register(&mut socket, 0, Interest::READABLE | Interest::WRITABLE)?;
+        self.one.register(&mut socket)?;
         self.bound = Some(socket.local_addr()?);
         self.socket = Some(socket);
-        self.readable = true;
-        self.writable = true;
         Ok(())
     }
 
@@ -188,10 +173,8 @@ impl Peer {
     /// Closes the socket; queued datagrams are kept.
     pub fn close(&mut self) {
         if let Some(mut s) = self.socket.take() {
-            self.reg.deregister(&mut s);
+            self.one.deregister(&mut s);
         }
-        self.readable = false;
-        self.writable = false;
     }
 
     /// Sends one datagram now (HIO's `send`): `Ok(0)` when the socket would
@@ -249,25 +232,16 @@ impl Peer {
     /// refuses outright (e.g. an unreachable destination) is dropped with a
     /// log line rather than blocking the queue.
     pub fn service(&mut self) -> Result<()> {
-        for ev in self.reg.refresh()? {
-            self.readable |= ev.readable;
-            self.writable |= ev.writable;
-        }
-        let Some(socket) = self.socket.as_ref() else {
-            return Ok(());
-        };
-        if send_queued(&mut self.txq, |data, dst| socket.send_to(data, *dst)) {
-            self.writable = false;
-        }
-        if self.readable {
-            let (socket, scratch) = (self.socket.as_ref(), &mut self.scratch);
-            let drained = receive_waiting(&mut self.rxq, self.opts.rx_limit, || match socket {
-                Some(s) => recv_one(s, scratch),
-                None => Ok(None),
-            });
-            self.readable = !drained;
-        }
-        Ok(())
+        let scratch = &mut self.scratch;
+        crate::dgram::service(
+            &mut self.one,
+            self.socket.as_ref(),
+            &mut self.txq,
+            &mut self.rxq,
+            self.opts.rx_limit,
+            |s, data, dst| s.send_to(data, *dst),
+            |s| recv_one(s, scratch),
+        )
     }
 }
 

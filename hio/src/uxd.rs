@@ -11,13 +11,12 @@ use std::io;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
-use mio::Interest;
 use mio::net::UnixDatagram;
 
-use crate::dgram::{DatagramPeer, receive_waiting, send_queued, would_retry};
+use crate::dgram::{DatagramPeer, would_retry};
 use crate::error::{Error, Result};
 use crate::filing::{Filer, FilerDefaults, check_uxd_path_len};
-use crate::rt::{Reactor, Registration};
+use crate::rt::{OneSocket, Reactor};
 
 /// Runs a UXD [`Peer`] (see [`crate::dgram::PeerDoer`]); a temp peer's
 /// directory is cleared on exit.
@@ -62,9 +61,7 @@ pub struct Peer {
     rxq: VecDeque<(Vec<u8>, Option<PathBuf>)>,
     rx_limit: usize,
     scratch: Vec<u8>,
-    reg: Registration,
-    readable: bool,
-    writable: bool,
+    one: OneSocket,
 }
 
 impl Drop for Peer {
@@ -94,9 +91,7 @@ impl Peer {
             rxq: VecDeque::new(),
             rx_limit: 4096,
             scratch: vec![0; Self::BUF_SIZE],
-            reg: Registration::new(),
-            readable: false,
-            writable: false,
+            one: OneSocket::new(),
         }
     }
 
@@ -142,18 +137,11 @@ impl Peer {
 
     /// Moves the socket onto another reactor (a Doist's).
     pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
-        let socket = self.socket.as_mut().map(|s| {
-            (
-                s as &mut dyn mio::event::Source,
-                0,
-                Interest::READABLE | Interest::WRITABLE,
-            )
-        });
-        if self.reg.rehome(reactor, socket.into_iter().collect())? {
-            self.readable = true;
-            self.writable = true;
-        }
-        Ok(())
+        let socket = self
+            .socket
+            .as_mut()
+            .map(|s| s as &mut dyn mio::event::Source);
+        self.one.rehome(reactor, socket)
     }
 
     /// Binds (closing first if open). The path must fit in a socket
@@ -185,12 +173,9 @@ impl Peer {
         let mut socket = UnixDatagram::bind(&path)?;
         let sock = socket2::SockRef::from(&socket);
         crate::tcp::raise_buffers(&sock, self.buf_size);
-        self.reg
-            .register(&mut socket, 0, Interest::READABLE | Interest::WRITABLE)?;
+        self.one.register(&mut socket)?;
         self.bound = Some(path);
         self.socket = Some(socket);
-        self.readable = true;
-        self.writable = true;
         Ok(())
     }
 
@@ -203,13 +188,11 @@ impl Peer {
     /// filer is closed and cleared too (a temp peer's directory goes).
     pub fn close(&mut self, clear: bool) -> Result<()> {
         if let Some(mut s) = self.socket.take() {
-            self.reg.deregister(&mut s);
+            self.one.deregister(&mut s);
         }
         if let Some(path) = self.bound.take() {
             let _ = std::fs::remove_file(&path);
         }
-        self.readable = false;
-        self.writable = false;
         if clear && let Place::Filer(f) = &mut self.place {
             f.close(true)?;
         }
@@ -274,23 +257,16 @@ impl Peer {
     /// every waiting datagram. A datagram to a path with no socket is
     /// dropped with a log line (as HIO's memo layer does).
     pub fn service(&mut self) -> Result<()> {
-        for ev in self.reg.refresh()? {
-            self.readable |= ev.readable;
-            self.writable |= ev.writable;
-        }
-        let Some(socket) = self.socket.as_ref() else {
-            return Ok(());
-        };
-        if send_queued(&mut self.txq, |data, dst| socket.send_to(data, dst)) {
-            self.writable = false;
-        }
-        if self.readable {
-            let scratch = &mut self.scratch;
-            let drained =
-                receive_waiting(&mut self.rxq, self.rx_limit, || recv_one(socket, scratch));
-            self.readable = !drained;
-        }
-        Ok(())
+        let scratch = &mut self.scratch;
+        crate::dgram::service(
+            &mut self.one,
+            self.socket.as_ref(),
+            &mut self.txq,
+            &mut self.rxq,
+            self.rx_limit,
+            |s, data, dst| s.send_to(data, dst),
+            |s| recv_one(s, scratch),
+        )
     }
 
     fn is_temp(&self) -> bool {

@@ -352,3 +352,77 @@ impl Registration {
         Ok(&self.events)
     }
 }
+
+/// The registration of an object with one socket, and what the reactor last
+/// said about it: readable and writable stay set until the object has read
+/// or written to would-block.
+#[derive(Debug, Default)]
+pub struct OneSocket {
+    reg: Registration,
+    /// Data (or an error, or EOF) may be waiting.
+    pub readable: bool,
+    /// The socket may take more bytes.
+    pub writable: bool,
+}
+
+impl OneSocket {
+    /// Key of the one socket.
+    const KEY: u32 = 0;
+
+    /// On a private reactor.
+    pub fn new() -> Self {
+        OneSocket::default()
+    }
+
+    /// The reactor it is on.
+    pub fn reactor(&self) -> &Reactor {
+        self.reg.reactor()
+    }
+
+    /// Registers the socket (read and write) and assumes it is ready both
+    /// ways, so nothing that happened before registration is missed.
+    pub fn register(&mut self, source: &mut (impl Source + ?Sized)) -> io::Result<()> {
+        self.reg
+            .register(source, Self::KEY, Interest::READABLE | Interest::WRITABLE)?;
+        self.readable = true;
+        self.writable = true;
+        Ok(())
+    }
+
+    /// Stops watching the socket.
+    pub fn deregister(&mut self, source: &mut (impl Source + ?Sized)) {
+        self.reg.deregister(source);
+        self.readable = false;
+        self.writable = false;
+    }
+
+    /// Moves to `reactor`, taking the socket along if it is open.
+    pub fn rehome(
+        &mut self,
+        reactor: &Reactor,
+        source: Option<&mut dyn Source>,
+    ) -> crate::Result<()> {
+        let open = source.is_some();
+        let moving: Vec<Moving<'_>> = source
+            .map(|s| (s, Self::KEY, Interest::READABLE | Interest::WRITABLE))
+            .into_iter()
+            .collect();
+        if self.reg.rehome(reactor, moving)? && open {
+            self.readable = true;
+            self.writable = true;
+        }
+        Ok(())
+    }
+
+    /// Takes the reactor's reports into the flags.
+    pub fn refresh(&mut self) -> crate::Result<()> {
+        let (mut r, mut w) = (false, false);
+        for ev in self.reg.refresh()? {
+            r |= ev.readable;
+            w |= ev.writable;
+        }
+        self.readable |= r;
+        self.writable |= w;
+        Ok(())
+    }
+}

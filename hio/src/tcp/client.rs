@@ -3,13 +3,12 @@
 use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 
-use mio::Interest;
 use mio::net::TcpStream;
 use socket2::{Domain, Socket, Type};
 
 use super::{BUF_SIZE, Link, Tap, tune};
 use crate::error::{Error, Result};
-use crate::rt::{Reactor, Registration};
+use crate::rt::{OneSocket, Reactor};
 use crate::tyming::{Tymer, Tymth};
 
 /// Options of a [`Client`]. `Default` gives HIO's defaults except where
@@ -65,10 +64,8 @@ pub struct Client {
     connected: bool,
     link: Link,
     tymer: Tymer,
-    reg: Registration,
+    one: OneSocket,
     scratch: Vec<u8>,
-    readable: bool,
-    writable: bool,
     tap: Option<Tap>,
 }
 
@@ -109,10 +106,8 @@ impl Client {
             connected: false,
             link: Link::default(),
             tymer,
-            reg: Registration::new(),
+            one: OneSocket::new(),
             scratch,
-            readable: false,
-            writable: false,
             tap: None,
         }
     }
@@ -197,7 +192,7 @@ impl Client {
     /// Queues bytes to send.
     pub fn tx(&mut self, data: &[u8]) {
         self.link.tx(data);
-        self.writable = true;
+        self.one.writable = true;
     }
 
     /// Records the connection's traffic in a [`WireLog`](crate::wiring::WireLog)
@@ -213,18 +208,11 @@ impl Client {
 
     /// Moves the client's socket onto another reactor (a Doist's).
     pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
-        let socket = self.stream.as_mut().map(|s| {
-            (
-                s as &mut dyn mio::event::Source,
-                0,
-                Interest::READABLE | Interest::WRITABLE,
-            )
-        });
-        if self.reg.rehome(reactor, socket.into_iter().collect())? {
-            self.readable = true;
-            self.writable = true;
-        }
-        Ok(())
+        let socket = self
+            .stream
+            .as_mut()
+            .map(|s| s as &mut dyn mio::event::Source);
+        self.one.rehome(reactor, socket)
     }
 
     /// Opens a socket and starts connecting (closing first if open).
@@ -248,8 +236,7 @@ impl Client {
         }
         let mut stream = TcpStream::from_std(socket.into());
         tune(&stream, self.opts.buf_size, self.opts.nodelay);
-        self.reg
-            .register(&mut stream, 0, Interest::READABLE | Interest::WRITABLE)?;
+        self.one.register(&mut stream)?;
         self.stream = Some(stream);
         Ok(())
     }
@@ -263,13 +250,11 @@ impl Client {
     /// open, as in HIO.
     pub fn close(&mut self) {
         if let Some(mut s) = self.stream.take() {
-            self.reg.deregister(&mut s);
+            self.one.deregister(&mut s);
             let _ = s.shutdown(Shutdown::Both);
         }
         self.connected = false;
         self.local = None;
-        self.readable = false;
-        self.writable = false;
     }
 
     /// Shuts down the sending side; the peer reads EOF after the data.
@@ -280,11 +265,7 @@ impl Client {
     }
 
     fn refresh(&mut self) -> Result<()> {
-        for ev in self.reg.refresh()? {
-            self.readable |= ev.readable;
-            self.writable |= ev.writable;
-        }
-        Ok(())
+        self.one.refresh()
     }
 
     /// One full service: connect, send, receive (HIO's order).
@@ -319,8 +300,8 @@ impl Client {
                     self.connected = true;
                     self.link.cutoff = false;
                     self.link.eof = false;
-                    self.readable = true;
-                    self.writable = true;
+                    self.one.readable = true;
+                    self.one.writable = true;
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {
                     if let Ok(Some(err)) | Err(err) = stream.take_error() {
@@ -349,7 +330,7 @@ impl Client {
     #[doc(alias = "serviceSends")]
     pub fn service_sends(&mut self) -> Result<()> {
         self.refresh()?;
-        if !self.connected || !self.writable || self.link.pending().is_empty() {
+        if !self.connected || !self.one.writable || self.link.pending().is_empty() {
             return Ok(());
         }
         if let Some(stream) = self.stream.as_mut() {
@@ -357,7 +338,7 @@ impl Client {
                 .send_all(stream, self.tap.as_ref().map(|t| (t, self.addr)));
             // Data left queued means the socket would block: wait for the
             // reactor to say it is writable again.
-            self.writable = self.link.pending().is_empty();
+            self.one.writable = self.link.pending().is_empty();
         }
         Ok(())
     }
@@ -367,7 +348,7 @@ impl Client {
     #[doc(alias = "serviceReceives")]
     pub fn service_receives(&mut self) -> Result<()> {
         self.refresh()?;
-        if !self.connected || !self.readable {
+        if !self.connected || !self.one.readable {
             return Ok(());
         }
         if let Some(stream) = self.stream.as_mut() {
@@ -375,7 +356,7 @@ impl Client {
             let got = self
                 .link
                 .receive_all(stream, &mut self.scratch, self.opts.rx_limit, tap);
-            self.readable = got.more;
+            self.one.readable = got.more;
         }
         Ok(())
     }
