@@ -65,6 +65,8 @@ pub mod dgram;
 pub mod doing;
 pub mod error;
 pub mod filing;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(feature = "memo")]
 pub mod memo;
 pub mod rt;

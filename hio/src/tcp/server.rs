@@ -439,7 +439,15 @@ impl Server {
     /// nothing left to send. Returns how many. Python HIO's TCP server never
     /// removes them; HIO leaves it to the owner.
     pub fn reap(&mut self) -> usize {
-        let mut removed = 0;
+        self.reap_peers().len()
+    }
+
+    /// [`reap`](Server::reap), returning the peers removed.
+    pub fn reap_peers(&mut self) -> Vec<SocketAddr> {
+        let mut removed = Vec::new();
+        if self.cutoffs.is_empty() {
+            return removed;
+        }
         let mut keep = Vec::new();
         for key in std::mem::take(&mut self.cutoffs) {
             let Some(r) = self.slots[key as usize].as_mut() else {
@@ -448,7 +456,7 @@ impl Server {
             if r.link.rxbs.is_empty() && r.link.pending().is_empty() {
                 let peer = r.peer;
                 self.remove(&peer);
-                removed += 1;
+                removed.push(peer);
             } else {
                 keep.push(key);
             }

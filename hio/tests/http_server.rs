@@ -1,0 +1,627 @@
+//! The HTTP server over raw sockets: framing, keep-alive, pipelining,
+//! streaming, SSE, HEAD, errors, and every crash path of Python HIO
+//! (hio-io §15, S22) answered cleanly while the server keeps serving.
+
+use std::cell::RefCell;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use hio::http::sse::{Event, Feed};
+use hio::http::{Body, BodyStream, HttpError, HttpOpts, Limits, Peer, Piece, Server};
+use hio::tcp::ServerOpts;
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+
+fn hello(req: Request<Bytes>) -> Response<Body> {
+    match req.uri().path() {
+        "/echo" => Response::new(Body::from(req.into_body())),
+        "/stream" => {
+            let mut parts = vec![" World!", "", "Hello"];
+            Response::new(Body::stream(move || match parts.pop() {
+                Some(p) => Piece::Data(Bytes::from_static(p.as_bytes())),
+                None => Piece::End,
+            }))
+        }
+        "/nocontent" => {
+            let mut r = Response::new(Body::Empty);
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            r
+        }
+        "/teapot" => HttpError::new(404)
+            .title("Missing")
+            .detail("no teapot")
+            .into(),
+        "/panic" => panic!("handler bug"),
+        "/peer" => {
+            let peer = req.extensions().get::<Peer>().unwrap().0;
+            Response::new(Body::from(peer.to_string()))
+        }
+        _ => {
+            let mut r = Response::new(Body::from("hello"));
+            r.headers_mut()
+                .insert("content-type", HeaderValue::from_static("text/plain"));
+            r
+        }
+    }
+}
+
+fn server_with(handler: impl hio::http::Handler, opts: HttpOpts) -> Server {
+    let mut s = Server::with_opts(
+        "127.0.0.1:0".parse().unwrap(),
+        handler,
+        ServerOpts::default(),
+        opts,
+    );
+    s.open().unwrap();
+    s
+}
+
+fn server() -> Server {
+    server_with(hello, HttpOpts::default())
+}
+
+fn connect(server: &Server) -> TcpStream {
+    let s = TcpStream::connect(server.local_addr().unwrap()).unwrap();
+    s.set_nonblocking(true).unwrap();
+    s
+}
+
+/// Services the server until `done(received)` or the peer closes; 5 s at most.
+fn exchange(
+    server: &mut Server,
+    client: &mut TcpStream,
+    send: &[u8],
+    mut done: impl FnMut(&[u8]) -> bool,
+) -> (Vec<u8>, bool) {
+    client.write_all(send).unwrap();
+    let mut got = Vec::new();
+    let start = Instant::now();
+    let mut buf = [0u8; 65536];
+    loop {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "timed out; got {:?}",
+            String::from_utf8_lossy(&got)
+        );
+        server.service().unwrap();
+        match client.read(&mut buf) {
+            Ok(0) => return (got, true),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_micros(200))
+            }
+            Err(_) => return (got, true),
+        }
+        if done(&got) {
+            return (got, false);
+        }
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The head of a response, without its Date line (which varies).
+fn head_without_date(resp: &str) -> String {
+    resp.split("\r\n")
+        .filter(|l| !l.starts_with("Date: "))
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+fn complete(n: usize) -> impl FnMut(&[u8]) -> bool {
+    move |b: &[u8]| text(b).matches("HTTP/1.").count() >= n && text(b).ends_with("hello")
+}
+
+#[test]
+fn keep_alive_serves_requests_in_turn() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let (r, closed) = exchange(
+        &mut server,
+        &mut c,
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        complete(1),
+    );
+    assert!(!closed);
+    let r = text(&r);
+    assert_eq!(
+        head_without_date(&r),
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nServer: hio/0.1.0\r\nContent-Length: 5\r\n\r\nhello"
+    );
+    let (r, closed) = exchange(
+        &mut server,
+        &mut c,
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        complete(1),
+    );
+    assert!(!closed && text(&r).ends_with("hello"));
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let req = b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nonePOST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\ntwoGET / HTTP/1.1\r\n\r\n";
+    let (r, _) = exchange(&mut server, &mut c, req, complete(3));
+    let r = text(&r);
+    let one = r.find("\r\n\r\none").unwrap();
+    let two = r.find("\r\n\r\ntwo").unwrap();
+    assert!(one < two && two < r.rfind("hello").unwrap());
+}
+
+#[test]
+fn chunked_request_bodies_with_extensions_and_trailers() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let req = b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nHello\r\n7\r\n World!\r\n0\r\nX-Trailer: yes\r\n\r\n";
+    let (r, _) = exchange(&mut server, &mut c, req, |b| {
+        text(b).ends_with("Hello World!")
+    });
+    assert!(text(&r).contains("Content-Length: 12\r\n"));
+}
+
+#[test]
+fn streaming_body_is_chunked_with_empty_pieces_skipped() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let (r, _) = exchange(&mut server, &mut c, b"GET /stream HTTP/1.1\r\n\r\n", |b| {
+        text(b).ends_with("0\r\n\r\n")
+    });
+    let r = text(&r);
+    assert!(r.contains("Transfer-Encoding: chunked\r\n"));
+    assert!(
+        r.ends_with("\r\n\r\n5\r\nHello\r\n7\r\n World!\r\n0\r\n\r\n"),
+        "{r}"
+    );
+}
+
+#[test]
+fn http10_gets_an_http10_close_delimited_stream() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let (r, closed) = exchange(&mut server, &mut c, b"GET /stream HTTP/1.0\r\n\r\n", |_| {
+        false
+    });
+    assert!(closed);
+    let r = text(&r);
+    assert!(r.starts_with("HTTP/1.0 200 OK\r\n"), "{r}");
+    assert!(!r.contains("Transfer-Encoding") && !r.contains("Content-Length"));
+    assert!(r.contains("Connection: close\r\n"));
+    assert!(r.ends_with("\r\n\r\nHello World!"));
+}
+
+#[test]
+fn http10_keep_alive_is_honoured() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let (r, closed) = exchange(
+        &mut server,
+        &mut c,
+        b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        complete(1),
+    );
+    assert!(!closed);
+    assert!(text(&r).contains("Connection: keep-alive\r\n"));
+    let (r, _) = exchange(&mut server, &mut c, b"GET / HTTP/1.0\r\n\r\n", |_| false);
+    assert!(text(&r).contains("Connection: close\r\n"));
+}
+
+#[test]
+fn head_gets_the_head_only() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"HEAD / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+        complete(2),
+    );
+    let r = text(&r);
+    let first = &r[..r.find("HTTP/1.1 200 OK\r\n").unwrap() + 1];
+    assert!(!first.contains("hello"));
+    assert_eq!(r.matches("Content-Length: 5").count(), 2);
+    assert_eq!(
+        r.matches("hello").count(),
+        1,
+        "only the GET has a body: {r}"
+    );
+}
+
+/// ioflo/hio #29: a 204 was sent with `Transfer-Encoding: chunked`.
+#[test]
+fn regression_hio_29_no_framing_on_204() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"GET /nocontent HTTP/1.1\r\n\r\n",
+        |b| text(b).ends_with("\r\n\r\n"),
+    );
+    let r = text(&r);
+    assert!(r.starts_with("HTTP/1.1 204 No Content\r\n"));
+    assert!(
+        !r.contains("Transfer-Encoding") && !r.contains("Content-Length"),
+        "{r}"
+    );
+}
+
+#[test]
+fn http_errors_render_as_text_or_json() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let (r, _) = exchange(&mut server, &mut c, b"GET /teapot HTTP/1.1\r\n\r\n", |b| {
+        text(b).ends_with("no teapot\n")
+    });
+    let r = text(&r);
+    assert!(r.starts_with("HTTP/1.1 404 Not Found\r\n"));
+    assert!(r.ends_with("\r\n\r\n404 Not Found\nMissing\nno teapot\n"));
+}
+
+#[test]
+fn a_panicking_handler_gets_500_and_the_server_goes_on() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let (r, _) = exchange(&mut server, &mut c, b"GET /panic HTTP/1.1\r\n\r\n", |b| {
+        text(b).contains("\r\n\r\n500")
+    });
+    assert!(text(&r).starts_with("HTTP/1.1 500 Internal Server Error\r\n"));
+    let (r, _) = exchange(&mut server, &mut c, b"GET / HTTP/1.1\r\n\r\n", complete(1));
+    assert!(text(&r).ends_with("hello"));
+}
+
+#[test]
+fn the_peer_address_reaches_the_handler() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let me = c.local_addr().unwrap().to_string();
+    let (r, _) = exchange(&mut server, &mut c, b"GET /peer HTTP/1.1\r\n\r\n", |b| {
+        text(b).ends_with(&me)
+    });
+    assert!(text(&r).ends_with(&me));
+}
+
+#[test]
+fn expect_100_continue_gets_an_interim_response() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"POST /echo HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+        |b| text(b).contains("100 Continue"),
+    );
+    assert_eq!(text(&r), "HTTP/1.1 100 Continue\r\n\r\n");
+    let (r, _) = exchange(&mut server, &mut c, b"body", |b| text(b).ends_with("body"));
+    assert!(text(&r).starts_with("HTTP/1.1 200 OK"));
+}
+
+/// Each malformed request gets its status and a closed connection; the
+/// server keeps serving another client afterwards.
+#[test]
+fn malformed_requests_get_an_answer_and_the_server_keeps_serving() {
+    let opts = HttpOpts {
+        limits: Limits {
+            max_head: 1024,
+            max_headers: 10,
+            max_body: 100,
+        },
+        ..HttpOpts::default()
+    };
+    let mut server = server_with(hello, opts);
+    let many_headers: String = (0..20).map(|i| format!("X-{i}: v\r\n")).collect();
+    let long_header = format!("X-Long: {}\r\n", "a".repeat(2000));
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"GET / HTTP/2.0\r\n\r\n".to_vec(), "505"),
+        (
+            b"GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n".to_vec(),
+            "400",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n".to_vec(),
+            "400",
+        ),
+        (
+            b"POST / HTTP/1.1\r\nContent-Length: 1000\r\n\r\n".to_vec(),
+            "413",
+        ),
+        (
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n".to_vec(),
+            "501",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".to_vec(),
+            "400",
+        ),
+        (
+            format!("GET / HTTP/1.1\r\n{many_headers}\r\n").into_bytes(),
+            "431",
+        ),
+        (
+            format!("GET / HTTP/1.1\r\n{long_header}\r\n").into_bytes(),
+            "431",
+        ),
+        (b"\x00\x01\x02 garbage\r\n\r\n".to_vec(), "400"),
+        (
+            b"GET / HTTP/1.1\r\nBad Header Name: x\r\n\r\n".to_vec(),
+            "400",
+        ),
+    ];
+    for (req, status) in cases {
+        let mut c = connect(&server);
+        let (r, closed) = exchange(&mut server, &mut c, &req, |_| false);
+        assert!(closed, "{status}: connection should close");
+        assert!(
+            text(&r).starts_with(&format!("HTTP/1.1 {status} ")),
+            "expected {status}, got {:?}",
+            text(&r)
+        );
+        let mut ok = connect(&server);
+        let (r, _) = exchange(&mut server, &mut ok, b"GET / HTTP/1.1\r\n\r\n", complete(1));
+        assert!(text(&r).ends_with("hello"));
+    }
+}
+
+/// Python HIO raises out of `service()` on a header with no space after
+/// the colon; HTTP allows it.
+#[test]
+fn a_header_without_a_space_is_fine() {
+    let mut server = server();
+    let mut c = connect(&server);
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"POST /echo HTTP/1.1\r\nContent-Length:3\r\n\r\nabc",
+        |b| text(b).ends_with("abc"),
+    );
+    assert!(text(&r).starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn a_request_cut_short_by_close_is_dropped_quietly() {
+    let mut server = server();
+    let mut c = connect(&server);
+    c.write_all(b"POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial")
+        .unwrap();
+    c.shutdown(std::net::Shutdown::Write).unwrap();
+    let (r, closed) = exchange(&mut server, &mut c, b"", |_| false);
+    assert!(closed && r.is_empty());
+    let mut ok = connect(&server);
+    let (r, _) = exchange(&mut server, &mut ok, b"GET / HTTP/1.1\r\n\r\n", complete(1));
+    assert!(text(&r).ends_with("hello"));
+}
+
+#[test]
+fn slow_request_heads_get_408() {
+    let mut tymist = hio::Tymist::new(0.0, 1.0);
+    let mut server = Server::with_opts(
+        "127.0.0.1:0".parse().unwrap(),
+        hello,
+        ServerOpts {
+            // No idle tymeout: the client trickles bytes, so only the head
+            // tymeout can stop it.
+            tymeout: 0.0,
+            ..ServerOpts::default()
+        },
+        HttpOpts {
+            head_tymeout: 5.0,
+            ..HttpOpts::default()
+        },
+    );
+    server.open().unwrap();
+    server.wind(&tymist.tymen());
+    let mut c = connect(&server);
+    let mut buf = [0u8; 1024];
+    // One byte per tyme second: the head never completes.
+    for (i, b) in b"GET / HTTP/1.1\r\nX-Slow: abc".iter().enumerate().take(5) {
+        c.write_all(&[*b]).unwrap();
+        for _ in 0..20 {
+            server.service().unwrap();
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        assert!(c.read(&mut buf).is_err(), "answered early, at tyme {i}");
+        tymist.tick();
+    }
+    // Tyme 5, five seconds after the first byte: 408, then close.
+    let (r, closed) = exchange(&mut server, &mut c, b"", |_| false);
+    assert!(closed);
+    assert!(
+        text(&r).starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+        "{}",
+        text(&r)
+    );
+}
+
+/// A body whose status and headers are settled late (HIO's `_status` /
+/// `_headers`), after waiting two passes for "backend" work.
+struct Late {
+    waits: u32,
+    done: bool,
+}
+
+impl BodyStream for Late {
+    fn next_piece(&mut self) -> Piece {
+        if self.waits > 0 {
+            self.waits -= 1;
+            return Piece::Data(Bytes::new());
+        }
+        if self.done {
+            return Piece::End;
+        }
+        self.done = true;
+        Piece::Data(Bytes::from_static(b"{\"approved\": true}"))
+    }
+    fn head(&mut self) -> Option<(Option<StatusCode>, HeaderMap)> {
+        let mut h = HeaderMap::new();
+        h.insert("location", HeaderValue::from_static("/example/stuff"));
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        Some((Some(StatusCode::CREATED), h))
+    }
+}
+
+#[test]
+fn late_status_and_headers_from_the_body() {
+    let mut server = server_with(
+        |_req: Request<Bytes>| {
+            Response::new(Body::stream(Late {
+                waits: 2,
+                done: false,
+            }))
+        },
+        HttpOpts::default(),
+    );
+    let mut c = connect(&server);
+    let (r, _) = exchange(&mut server, &mut c, b"GET / HTTP/1.1\r\n\r\n", |b| {
+        text(b).ends_with("0\r\n\r\n")
+    });
+    let r = text(&r);
+    assert!(r.starts_with("HTTP/1.1 201 Created\r\n"), "{r}");
+    assert!(r.contains("Location: /example/stuff\r\n"));
+    assert!(r.contains("{\"approved\": true}"));
+}
+
+/// keria PR #435: one doer feeds many SSE responses.
+#[test]
+fn one_feed_drives_many_sse_responses() {
+    let feed = Feed::new(64);
+    let f = feed.clone();
+    let mut server = server_with(
+        move |_req: Request<Bytes>| {
+            let mut r = Response::new(Body::stream(f.subscribe().with_prelude("retry: 1000\n\n")));
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("text/event-stream"),
+            );
+            r
+        },
+        HttpOpts::default(),
+    );
+    let mut clients: Vec<TcpStream> = (0..5).map(|_| connect(&server)).collect();
+    let mut got: Vec<Vec<u8>> = vec![Vec::new(); clients.len()];
+    for c in clients.iter_mut() {
+        c.write_all(b"GET /events HTTP/1.1\r\n\r\n").unwrap();
+    }
+    let start = Instant::now();
+    while feed.subscribers() < clients.len() {
+        assert!(start.elapsed() < Duration::from_secs(5));
+        server.service().unwrap();
+    }
+    for i in 0..3 {
+        feed.send(&Event::data(format!("tick {i}")).id(i.to_string()));
+    }
+    feed.close();
+    let start = Instant::now();
+    let mut buf = [0u8; 4096];
+    while got.iter().any(|g| !text(g).ends_with("0\r\n\r\n")) {
+        assert!(start.elapsed() < Duration::from_secs(5));
+        server.service().unwrap();
+        for (c, g) in clients.iter_mut().zip(got.iter_mut()) {
+            if let Ok(n) = c.read(&mut buf) {
+                g.extend_from_slice(&buf[..n]);
+            }
+        }
+    }
+    for g in &got {
+        let g = text(g);
+        assert!(g.contains("Content-Type: text/event-stream\r\n"));
+        assert!(g.contains("retry: 1000\n\n"));
+        for i in 0..3 {
+            assert!(g.contains(&format!("id: {i}\ndata: tick {i}\n\n")), "{g}");
+        }
+    }
+}
+
+/// ioflo/hio #30, keria #155: 1,000 concurrent clients (the backlog was 5).
+#[test]
+fn regression_hio_30_a_thousand_concurrent_clients() {
+    let mut server = server();
+    let addr: SocketAddr = server.local_addr().unwrap();
+    let mut clients: Vec<TcpStream> = Vec::new();
+    for _ in 0..1000 {
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        c.set_nonblocking(true).unwrap();
+        clients.push(c);
+    }
+    let mut answered = vec![false; clients.len()];
+    let start = Instant::now();
+    let mut buf = [0u8; 1024];
+    let replies = Rc::new(RefCell::new(0));
+    while answered.iter().any(|a| !a) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{} answered",
+            answered.iter().filter(|a| **a).count()
+        );
+        server.service().unwrap();
+        for (c, a) in clients.iter_mut().zip(answered.iter_mut()) {
+            if *a {
+                continue;
+            }
+            if let Ok(n) = c.read(&mut buf)
+                && n > 0
+                && text(&buf[..n]).ends_with("hello")
+            {
+                *a = true;
+                *replies.borrow_mut() += 1;
+            }
+        }
+    }
+    assert_eq!(*replies.borrow(), 1000);
+}
+
+/// ioflo/hio PR #36: a 50 MB upload is received whole within the body
+/// limit, and refused with 413 beyond it.
+#[test]
+fn large_uploads_within_and_beyond_the_limit() {
+    let big = HttpOpts {
+        limits: Limits {
+            max_body: 64 << 20,
+            ..Limits::default()
+        },
+        ..HttpOpts::default()
+    };
+    let mut server = server_with(
+        |req: Request<Bytes>| Response::new(Body::from(req.body().len().to_string())),
+        big,
+    );
+    let body = vec![b'x'; 50_000_000];
+    let mut c = TcpStream::connect(server.local_addr().unwrap()).unwrap();
+    c.set_nonblocking(true).unwrap();
+    let mut req = format!(
+        "POST /up HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(&body);
+    let mut sent = 0;
+    let mut got = Vec::new();
+    let start = Instant::now();
+    let mut buf = [0u8; 1024];
+    while !text(&got).ends_with("50000000") {
+        assert!(start.elapsed() < Duration::from_secs(30));
+        if sent < req.len()
+            && let Ok(n) = c.write(&req[sent..])
+        {
+            sent += n;
+        }
+        server.service().unwrap();
+        if let Ok(n) = c.read(&mut buf) {
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+    let mut small = server_with(hello, HttpOpts::default());
+    let mut c = connect(&small);
+    let (r, closed) = exchange(
+        &mut small,
+        &mut c,
+        b"POST / HTTP/1.1\r\nContent-Length: 50000000\r\n\r\n",
+        |_| false,
+    );
+    assert!(closed && text(&r).starts_with("HTTP/1.1 413 "));
+}
