@@ -27,7 +27,7 @@ use std::rc::Rc;
 use serde::Deserialize;
 
 use crate::doing::{
-    Co, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Dog, Doist, Done, IntoDog, Next, doify,
+    Co, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Dog, Doist, Done, IntoDog, Next, Stepper, doify,
 };
 use crate::error::{Error, Result};
 use crate::tyming::Tymist;
@@ -170,6 +170,14 @@ struct Recorder {
     ids: RefCell<HashMap<Rc<str>, DoerId>>,
     /// Recur counts of doer-kind doers (they persist across runs).
     counts: RefCell<HashMap<Rc<str>, u64>>,
+    /// Doers removed from their scheduler, kept so that extending the same
+    /// name again re-enters the same object (with its children and state),
+    /// as HIO re-enters the same Python object.
+    parked: RefCell<HashMap<Rc<str>, Box<dyn Dog>>>,
+    /// Doers pulled out of their scheduler by a failed remove (a name given
+    /// twice); HIO leaves them to the garbage collector, which closes them
+    /// after the run.
+    detached: RefCell<Vec<Box<dyn Dog>>>,
 }
 
 impl Recorder {
@@ -278,7 +286,10 @@ impl Actions {
                 let id = rec.ids.borrow().get(s.name.as_str()).copied();
                 !id.is_some_and(&listed)
             })
-            .map(|s| build(s, rec))
+            .map(|s| {
+                let parked = rec.parked.borrow_mut().remove(s.name.as_str());
+                parked.unwrap_or_else(|| build(s, rec))
+            })
             .collect();
         Some(fresh)
     }
@@ -290,6 +301,7 @@ impl Actions {
         }
     }
 
+    /// The ids to remove on this recur, one per name given (repeats kept).
     fn removal(&self, count: u64, rec: &Recorder) -> Option<Vec<DoerId>> {
         let (at, names) = self.remove.as_ref()?;
         if *at != count {
@@ -318,7 +330,25 @@ fn act(acts: &Actions, count: u64, rec: &Rc<Recorder>, cx: &mut Cx<'_>) -> Resul
         Actions::record_ids(rec, &names, &ids);
     }
     if let Some(ids) = acts.removal(count, rec) {
-        cx.remove(&ids)?;
+        // HIO removes each listed doer from its list once per time it is
+        // named, after pulling their deeds: a name given twice makes the
+        // second removal fail, leaving the pulled deeds unclosed.
+        let listed: Vec<DoerId> = ids.iter().copied().filter(|&id| cx.contains(id)).collect();
+        let twice = listed
+            .iter()
+            .enumerate()
+            .any(|(i, id)| listed[..i].contains(id));
+        if twice {
+            let dogs = cx.detach(&listed);
+            rec.detached.borrow_mut().extend(dogs);
+            return Err(Error::doer("list.remove(x): x not in list"));
+        }
+        let removed = cx.remove(&ids)?;
+        let names = watched_names(&removed);
+        let mut parked = rec.parked.borrow_mut();
+        for (name, dog) in names.into_iter().zip(removed) {
+            parked.insert(name, dog);
+        }
     }
     Ok(())
 }
@@ -602,6 +632,13 @@ pub fn run(scenario: &str) -> Result<String, ScenarioError> {
     let mut out = String::new();
     for run in runs {
         let result = doist.run_with(run.limit, run.tyme);
+        // What a failed remove pulled out is closed last, as CPython's
+        // garbage collector closes abandoned generators.
+        let detached: Vec<Box<dyn Dog>> = rec.detached.borrow_mut().drain(..).collect();
+        let mut stepper = Stepper::new(&doist.tymen());
+        for mut dog in detached {
+            let _ = stepper.close(dog.as_mut());
+        }
         for row in rec.rows.borrow_mut().drain(..) {
             out.push_str("{\"t\":");
             float(&mut out, row.t);

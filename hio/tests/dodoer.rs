@@ -294,7 +294,8 @@ fn remove_do(siblings: Option<Vec<DoerId>>) -> impl IntoDog {
         let siblings = siblings.clone();
         async move {
             co.yield_tock(0.0).await?; // enter
-            match siblings {
+            // The removed doers come back; they are dropped here.
+            let _removed = match siblings {
                 Some(ids) => co.remove(ids).await?,
                 None => {
                     co.with_cx(|cx: &mut Cx<'_>| {
@@ -303,7 +304,7 @@ fn remove_do(siblings: Option<Vec<DoerId>>) -> impl IntoDog {
                     })
                     .await??
                 }
-            }
+            };
             co.yield_tock(0.0).await?;
             co.yield_tock(0.0).await?;
             Ok::<_, Error>(true)

@@ -557,7 +557,8 @@ fn remove_do(targets: Option<Vec<hio::DoerId>>) -> impl IntoDog {
         let targets = targets.clone();
         async move {
             co.yield_tock(0.0).await?; // enter
-            match targets {
+            // The removed doers come back; they are dropped here.
+            let _removed = match targets {
                 Some(ids) => co.remove(ids).await?,
                 None => {
                     co.with_cx(|cx: &mut Cx<'_>| {
@@ -566,7 +567,7 @@ fn remove_do(targets: Option<Vec<hio::DoerId>>) -> impl IntoDog {
                     })
                     .await??
                 }
-            }
+            };
             co.yield_tock(0.0).await?;
             co.yield_tock(0.0).await?;
             Ok::<_, Error>(true)

@@ -125,9 +125,19 @@ impl<'a> Cx<'a> {
     }
 
     /// Removes doers from this scheduler and closes (`cease`, `exit`) those
-    /// still running. Ids this scheduler does not hold are ignored.
-    pub fn remove(&mut self, ids: &[DoerId]) -> Result<()> {
-        self.core.remove(ids, self.tyme)
+    /// still running. Ids this scheduler does not hold are ignored. Returns
+    /// the removed doers (except one whose own step is running: it runs on
+    /// until it completes, as in HIO), so the caller may inspect them or
+    /// extend them back later.
+    pub fn remove(&mut self, ids: &[DoerId]) -> Result<Vec<Box<dyn Dog>>> {
+        self.core.remove(ids, self.tyme, true)
+    }
+
+    /// Removes doers **without closing them**: their runs stay suspended
+    /// inside the returned dogs, which the caller now owns (close them, e.g.
+    /// with a [`Stepper`](super::Stepper), to run their `cease`/`exit`).
+    pub fn detach(&mut self, ids: &[DoerId]) -> Vec<Box<dyn Dog>> {
+        self.core.remove(ids, self.tyme, false).unwrap_or_default()
     }
 
     /// Whether `id` is in this scheduler's doer list.
@@ -223,13 +233,14 @@ impl Core {
         }
     }
 
-    /// Frees a slot that is neither listed nor running.
-    fn release(&mut self, i: usize) {
+    /// Frees a slot that is neither listed nor running, giving back its dog.
+    fn release(&mut self, i: usize) -> Option<Box<dyn Dog>> {
         let slot = &mut self.slots[i];
         if !slot.listed && !slot.deeded && slot.dog.is_some() {
-            slot.dog = None;
             self.free.push(i as u32);
+            return slot.dog.take();
         }
+        None
     }
 
     /// Adds a doer to the list without entering it.
@@ -380,7 +391,7 @@ impl Core {
             dog.set_done(v);
         }
         slot.deeded = false;
-        self.release(i);
+        drop(self.release(i));
     }
 
     /// HIO's `enter()`: starts every listed doer that is not running yet, in
@@ -478,9 +489,10 @@ impl Core {
     }
 
     /// HIO's `remove()`: unlists the doers this scheduler holds, pulls their
-    /// deeds out of the deque (one rotation, order kept), then closes the
-    /// pulled deeds from the right.
-    fn remove(&mut self, ids: &[DoerId], tyme: f64) -> Result<()> {
+    /// deeds out of the deque (one rotation, order kept), then (with
+    /// `close`) closes the pulled deeds from the right. Returns the removed
+    /// dogs that are not running.
+    fn remove(&mut self, ids: &[DoerId], tyme: f64, close: bool) -> Result<Vec<Box<dyn Dog>>> {
         let mut gone: Vec<u32> = Vec::new();
         for &id in ids {
             if let Some(i) = self.find(id)
@@ -491,7 +503,7 @@ impl Core {
             }
         }
         if gone.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         // Pull their deeds out of both sides, keeping deque order.
         let (left, right) = self.sides();
@@ -509,19 +521,24 @@ impl Core {
             self.deeds = left;
         }
         self.doers.retain(|i| !gone.contains(i));
-        for &i in &gone {
-            self.slots[i as usize].listed = false;
-        }
+        // Still marked listed while closing, so that closing does not free
+        // the slots: the removed dogs are handed back below.
         let mut first = None;
         for deed in pulled.iter().rev() {
-            if let Err(e) = self.close_slot(deed.slot as usize, tyme) {
+            if !close {
+                self.slots[deed.slot as usize].deeded = false;
+            } else if let Err(e) = self.close_slot(deed.slot as usize, tyme) {
                 first.get_or_insert(e);
             }
         }
         for &i in &gone {
-            self.release(i as usize);
+            self.slots[i as usize].listed = false;
         }
-        first.map_or(Ok(()), Err)
+        let removed = gone
+            .iter()
+            .filter_map(|&i| self.release(i as usize))
+            .collect();
+        first.map_or(Ok(removed), Err)
     }
 }
 

@@ -163,8 +163,8 @@ impl<H: DoDoerHooks> DoDoer<H> {
     }
 
     /// Removes children and closes those still running (HIO's
-    /// `DoDoer.remove`).
-    pub fn remove(&mut self, ids: &[DoerId]) -> Result<()> {
+    /// `DoDoer.remove`). Returns the removed children (see [`Cx::remove`]).
+    pub fn remove(&mut self, ids: &[DoerId]) -> Result<Vec<Box<dyn Dog>>> {
         let tyme = self.deck.core().tymth().tyme();
         Cx::new(self.deck.core_mut(), tyme, false).remove(ids)
     }

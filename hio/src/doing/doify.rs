@@ -121,8 +121,9 @@ impl Co {
     }
 
     /// Removes and closes doers of the scheduler that runs this coroutine,
-    /// now ([`Cx::remove`]). The coroutine resumes in the same step.
-    pub async fn remove(&self, ids: Vec<DoerId>) -> Result<()> {
+    /// now ([`Cx::remove`]), returning them. The coroutine resumes in the
+    /// same step.
+    pub async fn remove(&self, ids: Vec<DoerId>) -> Result<Vec<Box<dyn Dog>>> {
         self.with_cx(move |cx| cx.remove(&ids)).await?
     }
 }

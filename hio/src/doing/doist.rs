@@ -265,7 +265,8 @@ impl Doist {
     }
 
     /// Removes doers and closes those still running (HIO's `remove`).
-    pub fn remove(&mut self, ids: &[DoerId]) -> Result<()> {
+    /// Returns the removed doers (see [`Cx::remove`]).
+    pub fn remove(&mut self, ids: &[DoerId]) -> Result<Vec<Box<dyn Dog>>> {
         let tyme = self.tyme();
         Cx::new(self.deck.core_mut(), tyme, false).remove(ids)
     }
