@@ -65,6 +65,24 @@ enum Command {
         #[arg(long, default_value_t = 5.0)]
         timeout: f64,
     },
+    /// Serve static files over HTTP, with an `/events` SSE stream ticking once a second.
+    Serve {
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Directory to serve.
+        #[arg(long, default_value = ".")]
+        root: std::path::PathBuf,
+        /// Doist tock in seconds (passes are paced to it).
+        #[arg(long, default_value_t = 0.005)]
+        tock: f64,
+        /// Stop after this many wall seconds; default: run until Ctrl-C.
+        #[arg(long)]
+        duration: Option<f64>,
+    },
     /// Measure the scheduler; prints one JSON line.
     Bench {
         #[command(subcommand)]
@@ -119,6 +137,27 @@ fn main() -> ExitCode {
             }
         }
         Command::Trace { file } => trace(&file),
+        Command::Serve {
+            port,
+            host,
+            root,
+            tock,
+            duration,
+        } => {
+            let cfg = hio::http::files::Serve {
+                addr: std::net::SocketAddr::new(host, port),
+                root,
+                tock,
+                duration,
+            };
+            match hio::http::files::serve(cfg, &mut std::io::stdout()) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("hio serve: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Echo {
             port,
             host,

@@ -11,6 +11,7 @@
 //! plain equivalent (`FnMut(Request<Bytes>) -> Response<Body>`), and a
 //! streaming [`Body`] covers what async handlers are used for.
 
+pub mod files;
 pub mod parse;
 mod server;
 pub mod sse;
@@ -20,6 +21,7 @@ use std::fmt;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
+pub use files::StaticFiles;
 pub use parse::{ChunkedDecoder, Framing, Limits, ParseError};
 pub use server::{Handler, HttpOpts, Peer, Server, ServerDoer};
 

@@ -1,0 +1,263 @@
+//! Static files: a [`Handler`] that serves a directory, and the `hio serve`
+//! program (static files plus an `/events` SSE stream that ticks once a
+//! second).
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+
+use bytes::Bytes;
+use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, IF_MODIFIED_SINCE, LAST_MODIFIED};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+
+use super::sse::{Event, Feed};
+use super::{
+    Body, BodyStream, Handler, HttpError, HttpOpts, Piece, Server, ServerDoer, http_date,
+    parse_http_date,
+};
+use crate::doing::{Cx, Doer, Doist, Done};
+use crate::error::{Error, Result};
+use crate::tcp::ServerOpts;
+
+/// Serves the files under a root directory: GET and HEAD, content types
+/// from the file name, `Last-Modified` and `If-Modified-Since` (304), a
+/// directory's `index.html`, and no way out of the root (`..`, absolute
+/// paths, NUL bytes and symlinks leading outside are refused with 404).
+///
+/// ```
+/// use hio::http::{Handler, StaticFiles};
+/// let dir = std::env::temp_dir().join(format!("hio-static-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("hi.txt"), "hello")?;
+/// let mut files = StaticFiles::new(&dir)?;
+/// let req = http::Request::get("/hi.txt").body(bytes::Bytes::new()).unwrap();
+/// let res = files.handle(req);
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(res.headers()["content-type"], "text/plain");
+/// let bad = http::Request::get("/../etc/passwd").body(bytes::Bytes::new()).unwrap();
+/// assert_eq!(files.handle(bad).status(), 404);
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct StaticFiles {
+    root: PathBuf,
+}
+
+impl StaticFiles {
+    /// Serves `root` (which must be a directory).
+    pub fn new(root: impl AsRef<Path>) -> Result<Self> {
+        let root = root.as_ref().canonicalize()?;
+        if !root.is_dir() {
+            return Err(Error::Invalid(format!(
+                "{} is not a directory",
+                root.display()
+            )));
+        }
+        Ok(StaticFiles { root })
+    }
+
+    /// The directory served.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The file a request path names, if it is inside the root.
+    fn resolve(&self, path: &str) -> Option<PathBuf> {
+        let decoded = percent_decode(path)?;
+        let mut out = self.root.clone();
+        for comp in Path::new(&decoded).components() {
+            match comp {
+                Component::Normal(p) => out.push(p),
+                Component::RootDir | Component::CurDir => {}
+                Component::ParentDir | Component::Prefix(_) => return None,
+            }
+        }
+        if out.is_dir() {
+            out.push("index.html");
+        }
+        // Symlinks may not lead out of the root.
+        let real = out.canonicalize().ok()?;
+        real.starts_with(&self.root).then_some(real)
+    }
+}
+
+/// Percent-decodes a path; `None` for bad escapes, NUL bytes or invalid UTF-8.
+fn percent_decode(path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    if out.contains(&0) {
+        return None;
+    }
+    String::from_utf8(out).ok()
+}
+
+impl Handler for StaticFiles {
+    fn handle(&mut self, req: Request<Bytes>) -> Response<Body> {
+        if req.method() != Method::GET && req.method() != Method::HEAD {
+            let mut e = HttpError::new(405);
+            e.headers
+                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return e.into();
+        }
+        let Some(path) = self.resolve(req.uri().path()) else {
+            return HttpError::new(404).title("Missing Resource").into();
+        };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            return HttpError::new(404).title("Missing Resource").into();
+        };
+        let modified = meta
+            .modified()
+            .ok()
+            .map(|t| chrono::DateTime::<chrono::Utc>::from(t));
+        // HTTP dates have whole seconds.
+        let modified_secs = modified.map(|t| t.timestamp());
+        if let (Some(m), Some(since)) = (
+            modified_secs,
+            req.headers()
+                .get(IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_http_date),
+        ) && m <= since.timestamp()
+        {
+            let mut res = Response::new(Body::Empty);
+            *res.status_mut() = StatusCode::NOT_MODIFIED;
+            return res;
+        }
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(_) => return HttpError::new(403).into(),
+        };
+        let mime = mime_guess::from_path(&path).first_or_octet_stream();
+        let mut res = Response::new(Body::stream(FileStream {
+            file,
+            buf: vec![0; 64 * 1024],
+        }));
+        let h = res.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(mime.essence_str()) {
+            h.insert(CONTENT_TYPE, v);
+        }
+        h.insert(CONTENT_LENGTH, HeaderValue::from(meta.len()));
+        if let Some(m) = modified
+            && let Ok(v) = HeaderValue::from_str(&http_date(m))
+        {
+            h.insert(LAST_MODIFIED, v);
+        }
+        res
+    }
+}
+
+/// A file sent 64 KiB per pass.
+struct FileStream {
+    file: File,
+    buf: Vec<u8>,
+}
+
+impl BodyStream for FileStream {
+    fn next_piece(&mut self) -> Piece {
+        match self.file.read(&mut self.buf) {
+            Ok(0) => Piece::End,
+            Ok(n) => Piece::Data(Bytes::copy_from_slice(&self.buf[..n])),
+            Err(e) => Piece::Fail(HttpError::new(500).detail(e.to_string())),
+        }
+    }
+}
+
+/// Sends one event a second on a [`Feed`]: the `hio serve` ticker.
+struct Ticker {
+    feed: Feed,
+    n: u64,
+}
+
+impl Doer for Ticker {
+    fn tock(&self) -> f64 {
+        1.0
+    }
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<bool> {
+        self.n += 1;
+        let event =
+            Event::data(format!("tick {} at tyme {:.3}", self.n, cx.tyme())).id(self.n.to_string());
+        self.feed.send(&event);
+        Ok(false)
+    }
+    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
+        self.feed.close();
+        Ok(())
+    }
+}
+
+/// How to run `hio serve`.
+#[derive(Clone, Debug)]
+pub struct Serve {
+    /// Address to listen on.
+    pub addr: SocketAddr,
+    /// Directory to serve.
+    pub root: PathBuf,
+    /// Doist tock (the server paces passes to it).
+    pub tock: f64,
+    /// Stop after this many wall seconds (`None`: until a signal).
+    pub duration: Option<f64>,
+}
+
+/// Runs a static file server with an `/events` SSE stream until
+/// SIGINT/SIGTERM or `duration`; prints the URL on `out` first.
+pub fn serve(cfg: Serve, out: &mut dyn Write) -> Result<Done> {
+    let mut files = StaticFiles::new(&cfg.root)?;
+    let feed = Feed::new(256);
+    let events = feed.clone();
+    let handler = move |req: Request<Bytes>| {
+        if req.uri().path() == "/events" {
+            let mut res = Response::new(Body::stream(
+                events.subscribe().with_prelude("retry: 1000\n\n"),
+            ));
+            res.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+            res.headers_mut()
+                .insert("cache-control", HeaderValue::from_static("no-cache"));
+            return res;
+        }
+        files.handle(req)
+    };
+    let mut server = Server::with_opts(
+        cfg.addr,
+        handler,
+        ServerOpts::default(),
+        HttpOpts::default(),
+    );
+    server.open()?;
+    let bound = server.local_addr().unwrap_or(cfg.addr);
+    writeln!(
+        out,
+        "hio serve: http://{bound}/ serving {} (events at /events; Ctrl-C to stop)",
+        cfg.root.display()
+    )?;
+    out.flush()?;
+    let mut doist = Doist::new(cfg.tock).with_real(true);
+    #[cfg(feature = "signals")]
+    doist.handle_signals()?;
+    if let Some(secs) = cfg.duration {
+        let stop = doist.interrupter();
+        let wait = std::time::Duration::from_secs_f64(secs.max(0.0));
+        std::thread::spawn(move || {
+            std::thread::sleep(wait);
+            stop.interrupt();
+        });
+    }
+    doist.add(ServerDoer::new(server));
+    doist.add(Ticker { feed, n: 0 });
+    let done = doist.run()?;
+    writeln!(out, "hio serve: stopped")?;
+    Ok(done)
+}
