@@ -121,7 +121,7 @@ impl Handler for StaticFiles {
         let modified = meta
             .modified()
             .ok()
-            .map(|t| chrono::DateTime::<chrono::Utc>::from(t));
+            .map(chrono::DateTime::<chrono::Utc>::from);
         // HTTP dates have whole seconds.
         let modified_secs = modified.map(|t| t.timestamp());
         if let (Some(m), Some(since)) = (
