@@ -274,6 +274,24 @@ pub fn http_date_now() -> String {
     http_date(chrono::Utc::now())
 }
 
+thread_local! {
+    /// The formatted date of the current second, so a busy server formats
+    /// it once a second rather than once a response.
+    static DATE: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+}
+
+/// Appends the current HTTP date to `out`.
+pub(crate) fn push_http_date(out: &mut Vec<u8>) {
+    let now = chrono::Utc::now();
+    DATE.with_borrow_mut(|(secs, text)| {
+        if *secs != now.timestamp() {
+            *secs = now.timestamp();
+            *text = http_date(now);
+        }
+        out.extend_from_slice(text.as_bytes());
+    });
+}
+
 /// Formats a time as an HTTP date.
 ///
 /// ```

@@ -231,8 +231,16 @@ pub fn parse_request_head(
         .take_while(|&&b| b == b'\r' || b == b'\n')
         .count();
     let buf = &buf[skip..];
-    let mut raw = vec![httparse::EMPTY_HEADER; limits.max_headers];
-    let mut req = httparse::Request::new(&mut raw);
+    // Room for the allowed headers; on the stack for the usual limits.
+    let mut stack = [httparse::EMPTY_HEADER; 128];
+    let mut heap = Vec::new();
+    let raw: &mut [httparse::Header<'_>] = if limits.max_headers <= stack.len() {
+        &mut stack[..limits.max_headers]
+    } else {
+        heap.resize(limits.max_headers, httparse::EMPTY_HEADER);
+        &mut heap
+    };
+    let mut req = httparse::Request::new(raw);
     let n = match req.parse(buf) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => {

@@ -13,7 +13,7 @@ use http::{HeaderMap, Method, Request, Response, StatusCode, Version};
 use super::parse::{
     ChunkedDecoder, Framing, Limits, ParseError, RequestHead, parse_request_head, read_body,
 };
-use super::{Body, HttpError, Piece, http_date_now, title_case};
+use super::{Body, HttpError, Piece, push_http_date, title_case};
 use crate::doing::{Cx, Doer};
 use crate::error::Result;
 use crate::tcp::{self, ServerOpts};
@@ -264,7 +264,7 @@ impl Writer {
         }
         if !self.headers.contains_key(DATE) {
             raw.extend_from_slice(b"Date: ");
-            raw.extend_from_slice(http_date_now().as_bytes());
+            push_http_date(&mut raw);
             raw.extend_from_slice(b"\r\n");
         }
         match (self.mode, length) {
