@@ -130,7 +130,7 @@ fn keep_alive_serves_requests_in_turn() {
     let r = text(&r);
     assert_eq!(
         head_without_date(&r),
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nServer: hio/0.1.0\r\nContent-Length: 5\r\n\r\nhello"
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nServer: hio/0.1.0\r\n\r\nhello"
     );
     let (r, closed) = exchange(
         &mut server,
@@ -624,4 +624,194 @@ fn large_uploads_within_and_beyond_the_limit() {
         |_| false,
     );
     assert!(closed && text(&r).starts_with("HTTP/1.1 413 "));
+}
+
+/// S20: response framing, byte-exact but for the Date value (and our own
+/// Server name).
+#[test]
+fn s20_server_response_framing() {
+    let app = |req: Request<Bytes>| -> Response<Body> {
+        let mut r = match req.uri().path() {
+            "/fixed" => {
+                let mut r = Response::new(Body::from("Hello World!"));
+                r.headers_mut()
+                    .insert("content-length", HeaderValue::from(12));
+                r
+            }
+            _ => {
+                let mut parts = vec![" World!", "", "Hello"];
+                Response::new(Body::stream(move || match parts.pop() {
+                    Some(p) => Piece::Data(Bytes::from_static(p.as_bytes())),
+                    None => Piece::End,
+                }))
+            }
+        };
+        r.headers_mut()
+            .insert("content-type", HeaderValue::from_static("text/plain"));
+        r
+    };
+    let mut server = server_with(app, HttpOpts::default());
+    let mut c = connect(&server);
+    let (r, closed) = exchange(&mut server, &mut c, b"GET /fixed HTTP/1.1\r\n\r\n", |b| {
+        text(b).ends_with("Hello World!")
+    });
+    assert!(!closed);
+    assert_eq!(
+        head_without_date(&text(&r)),
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nServer: hio/0.1.0\r\n\r\nHello World!"
+    );
+    let (r, _) = exchange(&mut server, &mut c, b"GET /stream HTTP/1.1\r\n\r\n", |b| {
+        text(b).ends_with("0\r\n\r\n")
+    });
+    assert_eq!(
+        head_without_date(&text(&r)),
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nServer: hio/0.1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nHello\r\n7\r\n World!\r\n0\r\n\r\n"
+    );
+    let mut c10 = connect(&server);
+    let (r, closed) = exchange(
+        &mut server,
+        &mut c10,
+        b"GET /stream HTTP/1.0\r\n\r\n",
+        |_| false,
+    );
+    assert!(closed);
+    assert!(text(&r).ends_with("\r\n\r\nHello World!"));
+    let mut cc = connect(&server);
+    let (_, closed) = exchange(
+        &mut server,
+        &mut cc,
+        b"GET /fixed HTTP/1.1\r\nConnection: close\r\n\r\n",
+        |_| false,
+    );
+    assert!(closed);
+}
+
+/// S21: what the handler sees of a request.
+#[test]
+fn s21_request_details() {
+    let seen: Rc<RefCell<Vec<String>>> = Rc::default();
+    let log = seen.clone();
+    let app = move |req: Request<Bytes>| -> Response<Body> {
+        let dup: Vec<_> = req
+            .headers()
+            .get_all("x-dup")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        log.borrow_mut().push(format!(
+            "{} path={} query={} len={} dup={dup:?} body={}",
+            req.method(),
+            req.uri().path(),
+            req.uri().query().unwrap_or(""),
+            req.body().len(),
+            String::from_utf8_lossy(req.body())
+        ));
+        Response::new(Body::from("ok"))
+    };
+    let mut server = server_with(app, HttpOpts::default());
+    let mut c = connect(&server);
+    let reqs: [&[u8]; 3] = [
+        b"POST /env?a=1&b=%20x HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nX-Dup: 1\r\nX-Dup: 2\r\n\r\nhello",
+        b"GET /a%20b/c%2Fd?q=%2F+x HTTP/1.1\r\n\r\n",
+        b"GET http://h:80/a%20b?x=1#frag HTTP/1.1\r\n\r\n",
+    ];
+    for req in reqs {
+        exchange(&mut server, &mut c, req, |b| text(b).ends_with("ok"));
+    }
+    // A chunked body with a trailer, split over three packets.
+    c.write_all(b"POST /chunked HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel")
+        .unwrap();
+    server.service().unwrap();
+    c.write_all(b"lo\r\n6\r\n wor").unwrap();
+    server.service().unwrap();
+    exchange(
+        &mut server,
+        &mut c,
+        b"ld\r\n0\r\nX-Trailer: t\r\n\r\n",
+        |b| text(b).ends_with("ok"),
+    );
+    assert_eq!(
+        *seen.borrow(),
+        [
+            "POST path=/env query=a=1&b=%20x len=5 dup=[\"1\", \"2\"] body=hello",
+            "GET path=/a%20b/c%2Fd query=q=%2F+x len=0 dup=[] body=",
+            "GET path=/a%20b query=x=1 len=0 dup=[] body=",
+            "POST path=/chunked query= len=11 dup=[] body=hello world",
+        ]
+    );
+}
+
+/// S22: an `HttpError` from the body before anything was sent becomes the
+/// response, byte for byte (but for Date and Server), and the connection
+/// stays open.
+#[test]
+fn s22_http_error_from_the_body() {
+    let app = |_req: Request<Bytes>| -> Response<Body> {
+        let mut waited = false;
+        Response::new(Body::stream(move || {
+            if !waited {
+                waited = true;
+                return Piece::Data(Bytes::new());
+            }
+            Piece::Fail(HttpError::new(400).title("Bad").detail("Very bad"))
+        }))
+    };
+    let mut server = server_with(app, HttpOpts::default());
+    let mut c = connect(&server);
+    let (r, closed) = exchange(&mut server, &mut c, b"GET / HTTP/1.1\r\n\r\n", |b| {
+        text(b).ends_with("Very bad\n")
+    });
+    assert!(!closed);
+    assert_eq!(
+        head_without_date(&text(&r)),
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 29\r\nServer: hio/0.1.0\r\n\r\n400 Bad Request\nBad\nVery bad\n"
+    );
+    let (r, _) = exchange(&mut server, &mut c, b"GET / HTTP/1.1\r\n\r\n", |b| {
+        text(b).ends_with("Very bad\n")
+    });
+    assert!(text(&r).starts_with("HTTP/1.1 400"));
+}
+
+/// S26: HTTPError rendering, byte for byte.
+#[test]
+fn s26_http_error_rendering() {
+    assert_eq!(
+        HttpError::new(404).title("T").detail("D").render_text(),
+        "404 Not Found\nT\nD\n"
+    );
+    assert_eq!(
+        HttpError::new(400)
+            .title("T")
+            .detail("D")
+            .fault(7)
+            .render_json(),
+        "{\n  \"status\": 400,\n  \"reason\": \"Bad Request\",\n  \"title\": \"T\",\n  \"detail\": \"D\",\n  \"fault\": 7\n}"
+    );
+}
+
+/// S24: SSE parsing.
+#[test]
+fn s24_sse_parsing() {
+    let mut p = hio::http::sse::Parser::default();
+    let events = p.feed(b"retry: 1000\n\nid: 0\ndata: START\n\n: comment\nevent: tick\ndata: 1\ndata: 2\n\ndata: nodispatch");
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        (
+            events[0].id.as_deref(),
+            events[0].name.as_deref(),
+            events[0].data.as_str()
+        ),
+        (Some("0"), None, "START")
+    );
+    assert_eq!(
+        (
+            events[1].id.as_deref(),
+            events[1].name.as_deref(),
+            events[1].data.as_str()
+        ),
+        (Some("0"), Some("tick"), "1\n2")
+    );
+    assert_eq!(p.retry(), Some(1000));
+    assert_eq!(p.last_id(), Some("0"));
+    assert_eq!(p.pending(), "data: nodispatch".len());
 }

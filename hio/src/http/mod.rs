@@ -149,8 +149,8 @@ pub struct HttpError {
     pub title: String,
     /// Details.
     pub detail: String,
-    /// Who is at fault, if anyone says.
-    pub fault: Option<String>,
+    /// Who is at fault, if anyone says (any JSON value, as in HIO).
+    pub fault: Option<serde_json::Value>,
     /// Extra headers for the response.
     pub headers: HeaderMap,
 }
@@ -183,33 +183,44 @@ impl HttpError {
     }
 
     /// Sets the fault.
-    pub fn fault(mut self, fault: impl Into<String>) -> Self {
+    pub fn fault(mut self, fault: impl Into<serde_json::Value>) -> Self {
         self.fault = Some(fault.into());
         self
     }
 
-    /// HIO's text rendering: `"{status} {reason}\n{title}\n{detail}\n{fault}"`.
+    /// HIO's text rendering: `"{status} {reason}\n{title}\n{detail}\n{fault}"`
+    /// (a string fault without its quotes).
     pub fn render_text(&self) -> String {
+        let fault = match &self.fault {
+            None => String::new(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+        };
         format!(
             "{} {}\n{}\n{}\n{}",
             self.status.as_u16(),
             self.reason,
             self.title,
             self.detail,
-            self.fault.as_deref().unwrap_or("")
+            fault
         )
     }
 
-    /// HIO's JSON rendering (indented by 2).
+    /// HIO's JSON rendering: keys in HIO's order, indented by 2.
     pub fn render_json(&self) -> String {
-        let v = serde_json::json!({
-            "status": self.status.as_u16(),
-            "reason": self.reason,
-            "title": self.title,
-            "detail": self.detail,
-            "fault": self.fault,
-        });
-        serde_json::to_string_pretty(&v).unwrap_or_default()
+        let s = |v: &str| serde_json::Value::from(v).to_string();
+        let fault = self
+            .fault
+            .as_ref()
+            .map_or("null".to_string(), |v| v.to_string());
+        format!(
+            "{{\n  \"status\": {},\n  \"reason\": {},\n  \"title\": {},\n  \"detail\": {},\n  \"fault\": {}\n}}",
+            self.status.as_u16(),
+            s(&self.reason),
+            s(&self.title),
+            s(&self.detail),
+            fault
+        )
     }
 
     /// The error as a response: text, or JSON when `json`.

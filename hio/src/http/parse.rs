@@ -262,9 +262,10 @@ pub fn parse_request_head(
     }
     let method = Method::from_bytes(req.method.unwrap_or("").as_bytes())
         .map_err(|_| ParseError::bad("bad method"))?;
-    let uri: Uri = req
-        .path
-        .unwrap_or("")
+    // A fragment has no place in a request target; drop it as HIO does.
+    let target = req.path.unwrap_or("");
+    let target = target.split_once('#').map_or(target, |(t, _)| t);
+    let uri: Uri = target
         .parse()
         .map_err(|_| ParseError::bad("bad request target"))?;
     let version = version_of(req.version);
@@ -321,6 +322,11 @@ pub fn parse_response_head(
         }
         Err(e) => return Err(e.into()),
     };
+    if n > limits.max_head {
+        // As for a partial head: the result must not depend on how the
+        // bytes arrived.
+        return Err(ParseError::bad("response head too large"));
+    }
     let status = StatusCode::from_u16(res.code.unwrap_or(0))
         .map_err(|_| ParseError::bad("bad status code"))?;
     let headers = header_map(res.headers)?;
@@ -344,6 +350,9 @@ pub fn parse_response_head(
         framing,
     )))
 }
+
+/// Longest chunk-size line (size and extensions), in bytes.
+const MAX_CHUNK_LINE: usize = 1024;
 
 /// Where the chunked decoder is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -418,6 +427,11 @@ impl ChunkedDecoder {
                 Chunk::Done => return Ok(used),
                 Chunk::Size => match httparse::parse_chunk_size(rest) {
                     Ok(httparse::Status::Complete((n, size))) => {
+                        if n > MAX_CHUNK_LINE {
+                            // Refused when partial too: the result must not
+                            // depend on how the bytes arrived.
+                            return Err(ParseError::bad("chunk size line too long"));
+                        }
                         used += n;
                         if size == 0 {
                             self.state = Chunk::Trailer;
@@ -433,7 +447,7 @@ impl ChunkedDecoder {
                         }
                     }
                     Ok(httparse::Status::Partial) => {
-                        if rest.len() > 1024 {
+                        if rest.len() > MAX_CHUNK_LINE {
                             return Err(ParseError::bad("chunk size line too long"));
                         }
                         return Ok(used);

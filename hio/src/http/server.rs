@@ -142,7 +142,14 @@ impl Writer {
                         self.body = Body::Empty;
                     }
                     Piece::Fail(e) => {
-                        *self = Writer::error(&e, opts.json_errors, self.version);
+                        // Still before the head: the error is the response,
+                        // and the connection stays as the request asked.
+                        *self = Writer::new(
+                            e.response(opts.json_errors),
+                            self.version,
+                            self.head_request,
+                            self.keep_alive,
+                        );
                     }
                 }
             }
@@ -257,6 +264,11 @@ impl Writer {
             raw.extend_from_slice(value.as_bytes());
             raw.extend_from_slice(b"\r\n");
         }
+        // HIO's order: the handler's headers, the length, Server, Date, then
+        // the transfer coding.
+        if let (Mode::Fixed(_), Some(n)) = (self.mode, length) {
+            raw.extend_from_slice(format!("Content-Length: {n}\r\n").as_bytes());
+        }
         if !self.headers.contains_key(SERVER) {
             raw.extend_from_slice(b"Server: ");
             raw.extend_from_slice(opts.server_name.as_bytes());
@@ -267,14 +279,8 @@ impl Writer {
             push_http_date(&mut raw);
             raw.extend_from_slice(b"\r\n");
         }
-        match (self.mode, length) {
-            (Mode::Chunked, _) if !self.head_request => {
-                raw.extend_from_slice(b"Transfer-Encoding: chunked\r\n")
-            }
-            (Mode::Fixed(_), Some(n)) => {
-                raw.extend_from_slice(format!("Content-Length: {n}\r\n").as_bytes());
-            }
-            _ => {}
+        if self.mode == Mode::Chunked && !self.head_request {
+            raw.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
         }
         if !self.keep_alive {
             raw.extend_from_slice(b"Connection: close\r\n");
