@@ -19,7 +19,8 @@ const BATCH: usize = 100;
 
 fn hello(_req: Request<Bytes>) -> Response<Body> {
     let mut res = Response::new(Body::from("hello"));
-    res.headers_mut().insert("content-type", HeaderValue::from_static("text/plain"));
+    res.headers_mut()
+        .insert("content-type", HeaderValue::from_static("text/plain"));
     res
 }
 
