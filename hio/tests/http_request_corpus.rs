@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use hio::http::parse::{Framing, Limits, parse_request_head};
 use hio::http::ChunkedDecoder;
+use hio::http::parse::{Framing, Limits, parse_request_head};
 
 #[test]
 fn http_request_corpus_replays_cleanly() {
@@ -20,7 +20,9 @@ fn http_request_corpus_replays_cleanly() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
         seen += 1;
-        let Ok(Some((head, used))) = parse_request_head(&data, &limits) else { continue };
+        let Ok(Some((head, used))) = parse_request_head(&data, &limits) else {
+            continue;
+        };
         assert!(used <= data.len());
         if head.framing == Framing::Chunked {
             let mut out = Vec::new();
