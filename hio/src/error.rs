@@ -67,6 +67,11 @@ pub enum Error {
         /// The largest size allowed.
         max: usize,
     },
+    /// An HTTP request ended without a response (see
+    /// [`http::Client`](crate::http::Client)).
+    #[cfg(feature = "http")]
+    #[error("http client: {0}")]
+    Http(#[from] crate::http::ClientError),
 }
 
 impl Error {

@@ -11,6 +11,7 @@
 //! plain equivalent (`FnMut(Request<Bytes>) -> Response<Body>`), and a
 //! streaming [`Body`] covers what async handlers are used for.
 
+mod client;
 pub mod files;
 pub mod parse;
 mod server;
@@ -21,6 +22,7 @@ use std::fmt;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
+pub use client::{Client, ClientDoer, ClientError, ClientOpts, Redirect, Request, Response};
 pub use files::StaticFiles;
 pub use parse::{ChunkedDecoder, Framing, Limits, ParseError};
 pub use server::{Handler, HttpOpts, Peer, Server, ServerDoer};
