@@ -137,3 +137,48 @@ impl<P: DatagramPeer> Doer for PeerDoer<P> {
         self.peer.borrow_mut().close_at_exit()
     }
 }
+
+/// Runs a [`Memoer`](crate::memo::Memoer) over a datagram peer: winds it
+/// onto the Doist's clock (reassembly tymeouts) and reactor and opens the
+/// peer on enter, services it every pass, closes it on exit. HIO's
+/// `PeerMemoerDoer`.
+#[cfg(feature = "memo")]
+pub struct MemoerDoer<P: crate::memo::Transport> {
+    memoer: Rc<RefCell<crate::memo::Memoer<P>>>,
+}
+
+#[cfg(feature = "memo")]
+impl<P: DatagramPeer + crate::memo::Transport> MemoerDoer<P> {
+    /// A doer for `memoer`.
+    pub fn new(memoer: crate::memo::Memoer<P>) -> Self {
+        MemoerDoer::shared(Rc::new(RefCell::new(memoer)))
+    }
+
+    /// A doer for a Memoer other doers share.
+    pub fn shared(memoer: Rc<RefCell<crate::memo::Memoer<P>>>) -> Self {
+        MemoerDoer { memoer }
+    }
+
+    /// The Memoer.
+    pub fn memoer(&self) -> Rc<RefCell<crate::memo::Memoer<P>>> {
+        self.memoer.clone()
+    }
+}
+
+#[cfg(feature = "memo")]
+impl<P: DatagramPeer + crate::memo::Transport> Doer for MemoerDoer<P> {
+    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
+        let mut memoer = self.memoer.borrow_mut();
+        memoer.wind(cx.tymth());
+        let peer = memoer.transport_mut();
+        peer.set_reactor(cx.reactor())?;
+        if peer.is_open() { Ok(()) } else { peer.open() }
+    }
+    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
+        self.memoer.borrow_mut().service()?;
+        Ok(false)
+    }
+    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
+        self.memoer.borrow_mut().transport_mut().close_at_exit()
+    }
+}

@@ -67,6 +67,11 @@ pub enum Error {
         /// The largest size allowed.
         max: usize,
     },
+    /// A memogram could not be rent, signed or decoded (see
+    /// [`memo`](crate::memo)).
+    #[cfg(feature = "memo")]
+    #[error(transparent)]
+    Memo(#[from] crate::memo::MemoError),
     /// An HTTP request ended without a response (see
     /// [`http::Client`](crate::http::Client)).
     #[cfg(feature = "http")]

@@ -275,3 +275,54 @@ impl DatagramPeer for Peer {
         Ok(())
     }
 }
+
+/// A UDP peer carries memograms: HIO's `udp.PeerMemoer` is
+/// [`Memoer`](crate::memo::Memoer)`<Peer>`.
+#[cfg(feature = "memo")]
+impl crate::memo::Transport for Peer {
+    type Addr = SocketAddr;
+
+    fn receive(&mut self, buf: &mut [u8]) -> io::Result<Option<(usize, SocketAddr)>> {
+        // Keep this peer's ready list drained; the Memoer reads directly.
+        let _ = self.one.refresh();
+        let Some(socket) = self.socket.as_ref() else {
+            return Ok(None);
+        };
+        loop {
+            match socket.recv_from(buf) {
+                Ok(got) => return Ok(Some(got)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn send(&mut self, gram: &[u8], dst: &SocketAddr) -> io::Result<usize> {
+        let Some(socket) = self.socket.as_ref() else {
+            return Ok(0);
+        };
+        match socket.send_to(gram, *dst) {
+            Ok(n) => Ok(n),
+            Err(e) if would_retry(&e) => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// HIO's UDP gram size: the largest IPv6 payload never fragmented.
+    fn max_gram_size(&self) -> usize {
+        UDP_IPV6_MAX_SAFE_PAYLOAD
+    }
+
+    fn opened(&self) -> bool {
+        self.is_open()
+    }
+}
+
+/// HIO's `udp.PeerMemoer`: memograms over a UDP [`Peer`].
+#[cfg(feature = "memo")]
+pub type PeerMemoer = crate::memo::Memoer<Peer>;
+
+/// Runs a UDP [`PeerMemoer`] (see [`crate::dgram::MemoerDoer`]).
+#[cfg(feature = "memo")]
+pub type PeerMemoerDoer = crate::dgram::MemoerDoer<Peer>;

@@ -334,3 +334,54 @@ fn remove_stale_socket(path: &Path) -> Result<()> {
         }
     }
 }
+
+/// A UXD peer carries memograms: HIO's `uxd.PeerMemoer` is
+/// [`Memoer`](crate::memo::Memoer)`<Peer>`. A datagram from an unbound
+/// sender has the empty path as its source (no reply can reach it).
+#[cfg(feature = "memo")]
+impl crate::memo::Transport for Peer {
+    type Addr = PathBuf;
+
+    fn receive(&mut self, buf: &mut [u8]) -> io::Result<Option<(usize, PathBuf)>> {
+        // Keep this peer's ready list drained; the Memoer reads directly.
+        let _ = self.one.refresh();
+        let Some(socket) = self.socket.as_ref() else {
+            return Ok(None);
+        };
+        loop {
+            match socket.recv_from(buf) {
+                Ok((n, src)) => {
+                    let src = src.as_pathname().map(Path::to_path_buf).unwrap_or_default();
+                    return Ok(Some((n, src)));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn send(&mut self, gram: &[u8], dst: &PathBuf) -> io::Result<usize> {
+        let Some(socket) = self.socket.as_ref() else {
+            return Ok(0);
+        };
+        match socket.send_to(gram, dst) {
+            Ok(n) => Ok(n),
+            Err(e) if would_retry(&e) => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn opened(&self) -> bool {
+        self.is_open()
+    }
+}
+
+/// HIO's `uxd.PeerMemoer`: memograms over a UXD [`Peer`].
+#[cfg(feature = "memo")]
+pub type PeerMemoer = crate::memo::Memoer<Peer>;
+
+/// Runs a UXD [`PeerMemoer`] (see [`crate::dgram::MemoerDoer`]); a temp
+/// peer's directory is cleared on exit.
+#[cfg(feature = "memo")]
+pub type PeerMemoerDoer = crate::dgram::MemoerDoer<Peer>;

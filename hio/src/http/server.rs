@@ -371,6 +371,8 @@ pub struct Server {
     conns: HashMap<SocketAddr, Conn>,
     active: Vec<SocketAddr>,
     drive: Vec<SocketAddr>,
+    /// Connections to close as soon as their last bytes are sent.
+    closing: Vec<SocketAddr>,
     tymth: Tymth,
 }
 
@@ -401,6 +403,7 @@ impl Server {
             conns: HashMap::new(),
             active: Vec::new(),
             drive: Vec::new(),
+            closing: Vec::new(),
             tymth: Tymth::default(),
         }
     }
@@ -468,6 +471,16 @@ impl Server {
         }
         self.drive = drive;
         self.tcp.service_sends()?;
+        // Close what the sends just finished, in this pass.
+        for peer in std::mem::take(&mut self.closing) {
+            match self.tcp.remoter(&peer) {
+                Some(r) if !r.txbs().is_empty() && r.is_open() => self.active.push(peer),
+                _ => {
+                    self.tcp.remove(&peer);
+                    self.conns.remove(&peer);
+                }
+            }
+        }
         self.tcp.service_tymeouts();
         self.expire_heads();
         for peer in self.tcp.reap_peers() {
@@ -620,7 +633,7 @@ impl Server {
                     if r.txbs().is_empty() || !r.is_open() {
                         return true;
                     }
-                    self.active.push(peer);
+                    self.closing.push(peer);
                     return false;
                 }
             }

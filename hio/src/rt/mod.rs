@@ -33,6 +33,8 @@ pub struct Readiness {
     pub readable: bool,
     /// Writable, or errored (a write will tell).
     pub writable: bool,
+    /// The peer closed its side, or the socket errored: read to the end.
+    pub hup: bool,
 }
 
 /// The ready list of one owner (a server, a client, a peer).
@@ -213,6 +215,7 @@ impl Reactor {
                     key,
                     readable: event.is_readable() || event.is_read_closed() || event.is_error(),
                     writable: event.is_writable() || event.is_write_closed() || event.is_error(),
+                    hup: event.is_read_closed() || event.is_error(),
                 });
             }
         }
@@ -363,6 +366,8 @@ pub struct OneSocket {
     pub readable: bool,
     /// The socket may take more bytes.
     pub writable: bool,
+    /// The peer has closed its side: read until the end.
+    pub hup: bool,
 }
 
 impl OneSocket {
@@ -386,6 +391,7 @@ impl OneSocket {
             .register(source, Self::KEY, Interest::READABLE | Interest::WRITABLE)?;
         self.readable = true;
         self.writable = true;
+        self.hup = false;
         Ok(())
     }
 
@@ -394,6 +400,7 @@ impl OneSocket {
         self.reg.deregister(source);
         self.readable = false;
         self.writable = false;
+        self.hup = false;
     }
 
     /// Moves to `reactor`, taking the socket along if it is open.
@@ -416,13 +423,15 @@ impl OneSocket {
 
     /// Takes the reactor's reports into the flags.
     pub fn refresh(&mut self) -> crate::Result<()> {
-        let (mut r, mut w) = (false, false);
+        let (mut r, mut w, mut h) = (false, false, false);
         for ev in self.reg.refresh()? {
             r |= ev.readable;
             w |= ev.writable;
+            h |= ev.hup;
         }
         self.readable |= r;
         self.writable |= w;
+        self.hup |= h;
         Ok(())
     }
 }

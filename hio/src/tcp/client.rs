@@ -353,9 +353,13 @@ impl Client {
         }
         if let Some(stream) = self.stream.as_mut() {
             let tap = self.tap.as_ref().map(|t| (t, self.addr));
-            let got = self
-                .link
-                .receive_all(stream, &mut self.scratch, self.opts.rx_limit, tap);
+            let got = self.link.receive_all(
+                stream,
+                &mut self.scratch,
+                self.opts.rx_limit,
+                tap,
+                self.one.hup,
+            );
             self.one.readable = got.more;
         }
         Ok(())

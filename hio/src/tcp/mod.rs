@@ -101,6 +101,7 @@ impl Link {
         scratch: &mut [u8],
         limit: usize,
         tap: Option<(&Tap, SocketAddr)>,
+        hup: bool,
     ) -> Received {
         let mut got = Received::default();
         if self.eof {
@@ -122,6 +123,13 @@ impl Link {
                     got.bytes += n;
                     if let Some((tap, who)) = tap {
                         record(Some(tap), true, &scratch[..n], who);
+                    }
+                    // A short read emptied the socket's queue: anything
+                    // later raises a new readiness edge, so the read that
+                    // would only say "would block" is saved. Not once the
+                    // peer has closed: its EOF raises no further edge.
+                    if n < scratch.len() && !hup {
+                        return got;
                     }
                 }
                 Err(e) => match fault(&e) {

@@ -56,7 +56,8 @@ impl Default for ServerOpts {
 #[derive(Debug)]
 pub struct Remoter {
     stream: Option<TcpStream>,
-    local: SocketAddr,
+    /// Found on first use (a `getsockname` per accept otherwise).
+    local: std::cell::OnceCell<SocketAddr>,
     peer: SocketAddr,
     link: Link,
     tymeout: f64,
@@ -67,6 +68,8 @@ pub struct Remoter {
     queued_tx: bool,
     received: bool,
     reaping: bool,
+    /// The peer closed its side: the next read goes to the end.
+    hup: bool,
 }
 
 impl Remoter {
@@ -79,7 +82,12 @@ impl Remoter {
     /// The local address of this connection (HIO's `ha`).
     #[doc(alias = "ha")]
     pub fn local(&self) -> SocketAddr {
-        self.local
+        *self.local.get_or_init(|| {
+            self.stream
+                .as_ref()
+                .and_then(|s| s.local_addr().ok())
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+        })
     }
 
     /// Bytes received and not yet taken.
@@ -334,7 +342,11 @@ impl Server {
         let socket = Socket::new(domain, Type::STREAM, None)?;
         socket.set_reuse_address(true)?;
         socket.set_nonblocking(true)?;
+        // Accepted sockets inherit these on Linux.
         super::raise_buffers(&socket2::SockRef::from(&socket), self.opts.buf_size);
+        if self.opts.nodelay {
+            socket.set_tcp_nodelay(true)?;
+        }
         socket.bind(&self.addr.into())?;
         socket.listen(backlog(self.opts.backlog))?;
         let mut listener = TcpListener::from_std(socket.into());
@@ -365,10 +377,11 @@ impl Server {
 
     fn close_slot(&mut self, key: u32) {
         if let Some(r) = self.slots[key as usize].as_mut()
-            && let Some(mut s) = r.stream.take()
+            && let Some(s) = r.stream.take()
         {
-            self.reg.deregister(&mut s);
-            let _ = s.shutdown(Shutdown::Both);
+            // Closing the descriptor also takes it off the poll: no
+            // deregister or shutdown calls needed on this hot path.
+            drop(s);
             r.link.cutoff = true;
             if !r.reaping {
                 r.reaping = true;
@@ -432,6 +445,14 @@ impl Server {
         let r = self.slots[key as usize].take();
         self.generations[key as usize] = self.generations[key as usize].wrapping_add(1);
         self.free.push(key);
+        // Deadlines of removed connections linger in the heap until due;
+        // with tyme standing still they never are, so sweep them out.
+        if self.idle.len() > 2 * self.by_peer.len() + 64 {
+            let slots = &self.slots;
+            self.idle.retain(|Reverse(Deadline(_, k, g))| {
+                matches!(slots.get(*k as usize), Some(Some(r)) if r.generation == *g)
+            });
+        }
         r
     }
 
@@ -489,6 +510,11 @@ impl Server {
                 *acceptable = true;
                 continue;
             }
+            if ev.hup
+                && let Some(Some(r)) = slots.get_mut(ev.key as usize)
+            {
+                r.hup = true;
+            }
             if ev.readable {
                 mark(slots, rx_ready, ev.key, true);
             }
@@ -541,14 +567,11 @@ impl Server {
     }
 
     fn admit(&mut self, mut stream: TcpStream, peer: SocketAddr) {
-        tune(&stream, self.opts.buf_size, self.opts.nodelay);
-        let local = match stream.local_addr() {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::debug!(error = %e, %peer, "accepted socket already gone");
-                return;
-            }
-        };
+        // Linux hands the listener's TCP_NODELAY and buffer sizes down to
+        // accepted sockets (set in `open`); elsewhere, set them here.
+        if !cfg!(target_os = "linux") {
+            tune(&stream, self.opts.buf_size, self.opts.nodelay);
+        }
         if let Some(old) = self.by_peer.get(&peer).copied() {
             let old_peer = peer;
             self.close_slot(old);
@@ -577,7 +600,7 @@ impl Server {
         let generation = self.generations[key as usize];
         self.slots[key as usize] = Some(Remoter {
             stream: Some(stream),
-            local,
+            local: std::cell::OnceCell::new(),
             peer,
             link: Link::default(),
             tymeout: self.opts.tymeout,
@@ -587,6 +610,7 @@ impl Server {
             queued_tx: false,
             received: false,
             reaping: false,
+            hup: false,
         });
         // Data may already be waiting: read it at once.
         self.rx_ready.push(key);
@@ -625,7 +649,7 @@ impl Server {
             let tap = self.tap.as_ref().map(|t| (t, r.peer));
             let got = r
                 .link
-                .receive_all(stream, &mut self.scratch, self.opts.rx_limit, tap);
+                .receive_all(stream, &mut self.scratch, self.opts.rx_limit, tap, r.hup);
             if got.bytes > 0 {
                 r.stamp = tyme;
                 if !r.received {
