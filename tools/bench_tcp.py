@@ -112,7 +112,8 @@ def bench_server(kind, port, secs, py):
         res["rss_10k_mib"] = (rss_kib(proc.pid) or 0) / 1024.0
         res["rss_base_mib"] = (base_rss or 0) / 1024.0
         r = loadgen(port, "--mode", "rr", "--conns", 10, "--size", 64, "--warmup", 0.5, "--duration", secs)
-        res["rr10_with_10k_idle"] = r["rt_per_s"]
+        # A server too slow to answer during the run reports no rate.
+        res["rr10_with_10k_idle"] = r.get("rt_per_s", 0.0)
         out, _ = holder.communicate(timeout=hold + 120)
         lines = [l for l in out.splitlines() if l.startswith("{")]
         if lines:
@@ -149,6 +150,7 @@ def main():
             "rr10_with_10k_idle", "rss_10k_mib", "idle_held_verified"]
     med = {k: {key: statistics.median([r[key] for r in runs[k] if r.get(key) is not None] or [0]) for key in keys}
            for k in kinds}
+    print("runs: %s" % json.dumps(runs), file=sys.stderr)
     print("| server | rt/s C=10 | p50/p99 µs | rt/s C=100 | p50/p99 µs | bulk MiB/s | rt/s C=10 + 10k idle | RSS with 10k idle |")
     print("|---|---|---|---|---|---|---|---|")
     for k in kinds:

@@ -83,6 +83,11 @@ enum Command {
         #[arg(long)]
         duration: Option<f64>,
     },
+    /// Memograms: make, read, send and receive them (like xxd and nc for grams).
+    Memo {
+        #[command(subcommand)]
+        what: MemoCmd,
+    },
     /// Measure the scheduler; prints one JSON line.
     Bench {
         #[command(subcommand)]
@@ -113,6 +118,81 @@ enum Bench {
         #[arg(long, default_value_t = 1)]
         reps: u32,
     },
+}
+
+#[derive(Subcommand)]
+enum MemoCmd {
+    /// Read one memo (UTF-8, taken verbatim) from stdin; print its grams as hex lines.
+    Rend {
+        /// Gram size in bytes (clamped up to header + 1 byte, down to 65535).
+        #[arg(long)]
+        size: usize,
+        /// Binary ("qb2") headers.
+        #[arg(long)]
+        curt: bool,
+        /// Sign with this 32-byte Ed25519 seed (64 hex digits): code bAAC and its B vid.
+        #[arg(long, value_name = "SEED_HEX", value_parser = hio::memo::cli::parse_seed)]
+        sign: Option<[u8; 32]>,
+        /// Memo id (24-character qb64 `0A…`), for reproducible output; default random.
+        #[arg(long)]
+        mid: Option<hio::memo::Mid>,
+    },
+    /// Read gram hex lines from stdin (any order, any memos); print each memo and each drop as JSON.
+    Fuse {
+        /// Accepted for symmetry with `rend`: text and binary grams are both recognised.
+        #[arg(long)]
+        curt: bool,
+    },
+    /// Send each stdin line as one memo.
+    Send {
+        #[command(flatten)]
+        to: SendTo,
+        /// Gram size in bytes; default the transport's largest (UDP 1240, UXD 65535).
+        #[arg(long)]
+        size: Option<usize>,
+        /// Binary ("qb2") headers.
+        #[arg(long)]
+        curt: bool,
+        /// Sign with this 32-byte Ed25519 seed (64 hex digits).
+        #[arg(long, value_name = "SEED_HEX", value_parser = hio::memo::cli::parse_seed)]
+        sign: Option<[u8; 32]>,
+    },
+    /// Print each memo that arrives as a JSON line, until Ctrl-C/SIGTERM or a limit.
+    Listen {
+        #[command(flatten)]
+        at: ListenAt,
+        /// Accepted for symmetry with `send`: text and binary grams are both recognised.
+        #[arg(long)]
+        curt: bool,
+        /// Stop after this many memos.
+        #[arg(long)]
+        count: Option<usize>,
+        /// Stop after this many wall seconds.
+        #[arg(long)]
+        duration: Option<f64>,
+    },
+}
+
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct SendTo {
+    /// Send over UDP to HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT")]
+    udp: Option<String>,
+    /// Send over UXD to the socket at PATH.
+    #[arg(long, value_name = "PATH")]
+    uxd: Option<std::path::PathBuf>,
+}
+
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct ListenAt {
+    /// Listen on this UDP PORT (on 127.0.0.1), or HOST:PORT; 0 picks a free port.
+    #[arg(long, value_name = "PORT")]
+    udp: Option<String>,
+    /// Listen on a UXD socket at PATH.
+    #[arg(long, value_name = "PATH")]
+    uxd: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -171,6 +251,7 @@ fn main() -> ExitCode {
         } => echo(
             connect, host, port, tock, real, duration, idle, backlog, timeout,
         ),
+        Command::Memo { what } => memo(what),
         Command::Bench {
             what:
                 Bench::Sched {
@@ -257,6 +338,110 @@ fn echo(
             ExitCode::FAILURE
         }
     }
+}
+
+fn memo(what: MemoCmd) -> ExitCode {
+    use hio::memo::cli::{self, ListenLimits, Place, RendOpts};
+    let result = match what {
+        MemoCmd::Rend {
+            size,
+            curt,
+            sign,
+            mid,
+        } => {
+            let mut memo = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut memo) {
+                eprintln!("hio memo rend: cannot read a UTF-8 memo from stdin: {e}");
+                return ExitCode::from(2);
+            }
+            if size == 0 {
+                eprintln!("hio memo rend: --size must be at least 1");
+                return ExitCode::from(2);
+            }
+            let opts = RendOpts {
+                size,
+                curt,
+                sign,
+                mid,
+            };
+            cli::rend_hex(&memo, &opts, &mut std::io::stdout().lock()).map(drop)
+        }
+        MemoCmd::Fuse { curt: _ } => {
+            cli::fuse_hex(std::io::stdin().lock(), &mut std::io::stdout().lock()).map(drop)
+        }
+        MemoCmd::Send {
+            to,
+            size,
+            curt,
+            sign,
+        } => {
+            let place = match (to.udp, to.uxd) {
+                (Some(target), _) => match resolve(&target) {
+                    Some(addr) => Place::Udp(addr),
+                    None => {
+                        eprintln!("hio memo send: cannot resolve {target:?} (expected HOST:PORT)");
+                        return ExitCode::from(2);
+                    }
+                },
+                (None, Some(path)) => Place::Uxd(path),
+                (None, None) => unreachable!("clap requires --udp or --uxd"),
+            };
+            let opts = RendOpts {
+                size: size.unwrap_or(0),
+                curt,
+                sign,
+                mid: None,
+            };
+            cli::send(&place, &opts, std::io::stdin().lock()).map(drop)
+        }
+        MemoCmd::Listen {
+            at,
+            curt: _,
+            count,
+            duration,
+        } => {
+            let place = match (at.udp, at.uxd) {
+                (Some(port), _) => {
+                    let addr = match port.parse::<u16>() {
+                        Ok(port) => Some(std::net::SocketAddr::from(([127, 0, 0, 1], port))),
+                        Err(_) => resolve(&port),
+                    };
+                    match addr {
+                        Some(addr) => Place::Udp(addr),
+                        None => {
+                            eprintln!(
+                                "hio memo listen: bad --udp {port:?} (expected PORT or HOST:PORT)"
+                            );
+                            return ExitCode::from(2);
+                        }
+                    }
+                }
+                (None, Some(path)) => Place::Uxd(path),
+                (None, None) => unreachable!("clap requires --udp or --uxd"),
+            };
+            let limits = ListenLimits { count, duration };
+            cli::listen(
+                &place,
+                limits,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr(),
+            )
+            .map(drop)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hio memo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn resolve(target: &str) -> Option<std::net::SocketAddr> {
+    std::net::ToSocketAddrs::to_socket_addrs(target)
+        .ok()
+        .and_then(|mut addrs| addrs.next())
 }
 
 fn trace(file: &str) -> ExitCode {

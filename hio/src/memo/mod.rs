@@ -41,6 +41,7 @@
 //! # Ok::<(), hio::Error>(())
 //! ```
 
+pub mod cli;
 mod codec;
 mod legacy;
 mod loopback;

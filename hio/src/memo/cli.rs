@@ -1,0 +1,494 @@
+//! The `hio memo` programs: make and read memograms from the command line,
+//! the way `xxd` and `nc` serve for raw bytes and sockets.
+//!
+//! - [`rend_hex`]: one memo in, its grams out as lowercase hex lines;
+//! - [`fuse_hex`]: gram hex lines in (any order, several memos mixed), one
+//!   JSON line per completed memo and per dropped gram;
+//! - [`send`]: each input line sent as one memo over UDP or UXD;
+//! - [`listen`]: memos received over UDP or UXD printed as JSON lines.
+//!
+//! ```
+//! use hio::memo::cli::{RendOpts, fuse_hex, rend_hex};
+//! let opts = RendOpts { size: 38, mid: Some("0AD5s502N14R8bWw8qyvRW-S".parse()?), ..RendOpts::default() };
+//! let mut hex = Vec::new();
+//! rend_hex("See ya later!", &opts, &mut hex)?;
+//! assert_eq!(hex.iter().filter(|&&b| b == b'\n').count(), 3);
+//! let mut json = Vec::new();
+//! fuse_hex(&hex[..], &mut json)?;
+//! assert_eq!(
+//!     String::from_utf8(json).unwrap(),
+//!     "{\"memo\":\"See ya later!\",\"mid\":\"0AD5s502N14R8bWw8qyvRW-S\",\"vid\":null}\n"
+//! );
+//! # Ok::<(), hio::Error>(())
+//! ```
+
+use std::io::{self, BufRead, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::{
+    Code, Format, GramError, Keep, MAX_GRAM_SIZE, Memo, Memoer, MemoerOptions, Mid, Reassembler,
+    Transport, Vid, parse,
+};
+use crate::error::{Error, Result};
+
+/// How to rend: `hio memo rend`'s and `hio memo send`'s options.
+#[derive(Clone, Debug, Default)]
+pub struct RendOpts {
+    /// Gram size in bytes; clamped as [`Format::new`] does (up to the
+    /// smallest size that carries one body byte, down to 65535). 0 means
+    /// the largest.
+    pub size: usize,
+    /// Binary ("qb2") headers.
+    pub curt: bool,
+    /// Sign with the Ed25519 key of this 32-byte seed (code `bAAC`, its
+    /// `B` vid in the zeroth gram).
+    pub sign: Option<[u8; 32]>,
+    /// Memo id; `None` draws a random one.
+    pub mid: Option<Mid>,
+}
+
+impl RendOpts {
+    /// The code, vid and keep these options rend with.
+    fn signer(&self) -> (Code, Option<Vid>, Keep) {
+        let mut keep = Keep::new();
+        match &self.sign {
+            Some(seed) => {
+                let vid = keep.insert_seed(seed);
+                (Code::GramAuthZero, Some(vid), keep)
+            }
+            None => (Code::GramZero, None, keep),
+        }
+    }
+
+    fn size_or(&self, max: usize) -> usize {
+        if self.size == 0 { max } else { self.size }
+    }
+}
+
+/// Parses a 32-byte Ed25519 seed written as 64 hex digits.
+///
+/// ```
+/// let seed = hio::memo::cli::parse_seed(&"00".repeat(32)).unwrap();
+/// assert_eq!(seed, [0; 32]);
+/// assert!(hio::memo::cli::parse_seed("abc").is_err());
+/// ```
+pub fn parse_seed(text: &str) -> std::result::Result<[u8; 32], String> {
+    let bytes = from_hex(text.trim())
+        .ok_or_else(|| format!("seed {text:?} is not hex (expected 64 hex digits)"))?;
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+        format!(
+            "seed has {} bytes; an Ed25519 seed has 32 (64 hex digits)",
+            bytes.len()
+        )
+    })
+}
+
+/// Rends `memo` into grams with `opts` (a random mid unless one is given).
+/// Signed grams carry the vid of the seed's key.
+pub fn rend(memo: &str, opts: &RendOpts) -> Result<Vec<Vec<u8>>> {
+    let (code, vid, keep) = opts.signer();
+    let format = Format::new(code, opts.curt, opts.size_or(MAX_GRAM_SIZE))?;
+    let mid = match opts.mid {
+        Some(mid) => mid,
+        None => Mid::random()?,
+    };
+    let signer = match &vid {
+        Some(vid) => Some((vid, keep.signing_key(vid)?)),
+        None => None,
+    };
+    Ok(format.rend(memo.as_bytes(), &mid, signer)?)
+}
+
+/// `hio memo rend`: writes the grams of `memo`, one lowercase hex line each.
+/// An empty memo makes no grams (HIO sends nothing for it).
+pub fn rend_hex(memo: &str, opts: &RendOpts, out: &mut dyn Write) -> Result<usize> {
+    let grams = rend(memo, opts)?;
+    for gram in &grams {
+        writeln!(out, "{}", to_hex(gram))?;
+    }
+    out.flush()?;
+    Ok(grams.len())
+}
+
+/// What [`fuse_hex`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FuseCount {
+    /// Memos completed and printed.
+    pub memos: usize,
+    /// Grams (lines) dropped.
+    pub dropped: usize,
+}
+
+/// `hio memo fuse`: reads gram hex lines from `input` (blank lines are
+/// skipped; grams in any order, several memos mixed) and writes one JSON
+/// line per memo completed, `{"memo":…,"mid":…,"vid":…|null}`, and one
+/// per gram dropped, `{"dropped":"<reason>"}`. Bad input never stops the
+/// run. Text and binary grams are both recognised.
+///
+/// A signed gram is checked against its `B` vid (the public key itself);
+/// as in HIO, a signed later gram that arrives before its zeroth gram is
+/// held and checked when the zeroth gram comes.
+pub fn fuse_hex(input: impl BufRead, out: &mut dyn Write) -> Result<FuseCount> {
+    let mut fuser = Fuser::default();
+    let mut count = FuseCount::default();
+    for line in input.split(b'\n') {
+        let line = line?;
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let outcome = match from_hex(text) {
+            Some(gram) => fuser.accept(&gram, ()),
+            None => Err(Drop::Hex),
+        };
+        match outcome {
+            Ok(memos) => {
+                for memo in memos {
+                    writeln!(
+                        out,
+                        "{}",
+                        memo_json(&memo.memo, &memo.src.0, memo.vid, None)
+                    )?;
+                    count.memos += 1;
+                }
+            }
+            Err(reason) => {
+                writeln!(out, "{}", dropped_json(&reason.to_string()))?;
+                count.dropped += 1;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(count)
+}
+
+/// Why a gram was dropped: not hex, or a [`GramError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+enum Drop {
+    #[error("invalid hex")]
+    Hex,
+    #[error("{0}")]
+    Gram(#[from] GramError),
+}
+
+/// Reassembly keyed by memo id, so that every memo reports its mid.
+struct Fuser<A> {
+    reasm: Reassembler<(Mid, A)>,
+    keep: Keep,
+}
+
+impl<A> Default for Fuser<A> {
+    fn default() -> Self {
+        let mut reasm = Reassembler::new();
+        // No tyme passes here: partial memos are kept until the run ends.
+        reasm.set_tymeout(0.0);
+        Fuser {
+            reasm,
+            keep: Keep::new(),
+        }
+    }
+}
+
+impl<A: Clone + std::fmt::Debug> Fuser<A> {
+    /// Takes one gram from `src`; returns the memos it completed.
+    fn accept(&mut self, gram: &[u8], src: A) -> std::result::Result<Vec<Memo<(Mid, A)>>, Drop> {
+        let mid = parse(gram)?.mid;
+        self.reasm.accept(gram, &(mid, src), &self.keep)?;
+        let mut memos = Vec::new();
+        self.reasm.fuse(|memo| memos.push(memo));
+        Ok(memos)
+    }
+}
+
+/// Where `send` sends and `listen` listens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A UDP address.
+    Udp(SocketAddr),
+    /// A UXD (Unix datagram) socket path.
+    Uxd(PathBuf),
+}
+
+/// `hio memo send`: sends each line of `input` (without its line end) as
+/// one memo to `dst`, from an ephemeral UDP port or a temporary UXD socket.
+/// Empty lines send nothing. Returns the number of memos sent.
+pub fn send(dst: &Place, opts: &RendOpts, input: impl BufRead) -> Result<usize> {
+    let (code, vid, keep) = opts.signer();
+    let options = MemoerOptions {
+        name: "send".to_owned(),
+        code,
+        curt: opts.curt,
+        size: (opts.size != 0).then_some(opts.size),
+        vid,
+        keep,
+        ..MemoerOptions::default()
+    };
+    let lines = input.lines();
+    match dst {
+        Place::Udp(addr) => {
+            let local = match addr {
+                SocketAddr::V4(_) => SocketAddr::from(([0, 0, 0, 0], 0)),
+                SocketAddr::V6(_) => SocketAddr::from(([0u16; 8], 0)),
+            };
+            let mut peer = crate::udp::Peer::with_opts(
+                local,
+                crate::udp::PeerOpts {
+                    buf_size: 1024 * 1240,
+                    ..Default::default()
+                },
+            );
+            peer.open()?;
+            let mut memoer = Memoer::with_options(peer, options)?;
+            send_lines(&mut memoer, *addr, lines)
+        }
+        Place::Uxd(path) => {
+            let name = format!("memo-send-{}", std::process::id());
+            let mut peer = crate::uxd::Peer::temp(&name)?;
+            peer.open()?;
+            let mut memoer = Memoer::with_options(peer, options)?;
+            let sent = send_lines(&mut memoer, path.clone(), lines);
+            memoer.transport_mut().close(true)?;
+            sent
+        }
+    }
+}
+
+fn send_lines<T: Transport>(
+    memoer: &mut Memoer<T>,
+    dst: T::Addr,
+    lines: io::Lines<impl BufRead>,
+) -> Result<usize> {
+    let mut sent = 0;
+    for line in lines {
+        let line = line?;
+        let line = line.strip_suffix('\r').unwrap_or(&line);
+        if line.is_empty() {
+            continue;
+        }
+        memoer.memoit(line, dst.clone());
+        flush(memoer)?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// Services `memoer` until every queued gram has gone out (5 s at most).
+fn flush<T: Transport>(memoer: &mut Memoer<T>) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        memoer.service()?;
+        if memoer.txms().is_empty() && memoer.txgs().is_empty() && memoer.txbs().is_none() {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "memograms could not be sent within 5 s",
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// When `listen` stops (besides SIGINT/SIGTERM).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ListenLimits {
+    /// Stop after this many memos.
+    pub count: Option<usize>,
+    /// Stop after this many wall seconds.
+    pub duration: Option<f64>,
+}
+
+/// `hio memo listen`: binds `at`, writes a line naming the bound address to
+/// `log`, then writes each memo received as a JSON line to `out`,
+/// `{"memo":…,"mid":…,"vid":…|null,"src":…}`, until SIGINT/SIGTERM or a
+/// limit. Dropped grams are reported on `log`. Returns the number of memos.
+pub fn listen(
+    at: &Place,
+    limits: ListenLimits,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> Result<usize> {
+    let stop = Arc::new(AtomicBool::new(false));
+    #[cfg(feature = "signals")]
+    let ids = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM]
+        .into_iter()
+        .map(|sig| signal_hook::flag::register(sig, stop.clone()))
+        .collect::<io::Result<Vec<_>>>()?;
+    let result = match at {
+        Place::Udp(addr) => {
+            let mut peer = crate::udp::Peer::with_opts(
+                *addr,
+                crate::udp::PeerOpts {
+                    buf_size: 1024 * 1240,
+                    ..Default::default()
+                },
+            );
+            peer.open()?;
+            let bound = peer.local_addr().unwrap_or(*addr);
+            writeln!(log, "hio memo: listening on udp {bound}")?;
+            log.flush()?;
+            receive_loop(&mut peer, &stop, limits, out, log, |a| a.to_string())
+        }
+        Place::Uxd(path) => {
+            let mut peer = crate::uxd::Peer::at(path.clone()).with_buf_size(4 * MAX_GRAM_SIZE);
+            peer.open()?;
+            writeln!(log, "hio memo: listening on uxd {}", path.display())?;
+            log.flush()?;
+            let got = receive_loop(&mut peer, &stop, limits, out, log, |p| {
+                p.display().to_string()
+            });
+            peer.close(false)?;
+            got
+        }
+    };
+    #[cfg(feature = "signals")]
+    for id in ids {
+        signal_hook::low_level::unregister(id);
+    }
+    result
+}
+
+fn receive_loop<T: Transport>(
+    peer: &mut T,
+    stop: &AtomicBool,
+    limits: ListenLimits,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+    show: impl Fn(&T::Addr) -> String,
+) -> Result<usize> {
+    let deadline = limits
+        .duration
+        .map(|secs| Instant::now() + Duration::from_secs_f64(secs.max(0.0)));
+    let limit = limits.count.unwrap_or(usize::MAX);
+    let mut fuser = Fuser::default();
+    let mut buf = vec![0; MAX_GRAM_SIZE + 1];
+    let mut got = 0;
+    while got < limit
+        && !stop.load(Ordering::Relaxed)
+        && deadline.is_none_or(|d| Instant::now() < d)
+    {
+        let received = match peer.receive(&mut buf) {
+            Ok(received) => received,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err.into()),
+        };
+        let Some((len, src)) = received else {
+            std::thread::sleep(Duration::from_millis(1));
+            continue;
+        };
+        match fuser.accept(&buf[..len.min(buf.len())], src.clone()) {
+            Ok(memos) => {
+                for memo in memos {
+                    let src = show(&memo.src.1);
+                    writeln!(
+                        out,
+                        "{}",
+                        memo_json(&memo.memo, &memo.src.0, memo.vid, Some(&src))
+                    )?;
+                    out.flush()?;
+                    got += 1;
+                }
+            }
+            Err(reason) => {
+                writeln!(
+                    log,
+                    "hio memo: dropped a gram from {}: {reason}",
+                    show(&src)
+                )?;
+            }
+        }
+    }
+    Ok(got)
+}
+
+/// One memo as a JSON line (no trailing newline).
+fn memo_json(memo: &str, mid: &Mid, vid: Option<Vid>, src: Option<&str>) -> String {
+    let vid = match vid {
+        Some(vid) => json_string(vid.as_str()),
+        None => "null".to_owned(),
+    };
+    let mut line = format!(
+        "{{\"memo\":{},\"mid\":{},\"vid\":{vid}",
+        json_string(memo),
+        json_string(mid.as_str())
+    );
+    if let Some(src) = src {
+        line.push_str(",\"src\":");
+        line.push_str(&json_string(src));
+    }
+    line.push('}');
+    line
+}
+
+fn dropped_json(reason: &str) -> String {
+    format!("{{\"dropped\":{}}}", json_string(reason))
+}
+
+/// A JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Lowercase hex.
+pub fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
+/// Hex (either case) to bytes; `None` for an odd length or a non-hex digit.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    let digits = text.as_bytes();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    let nibble = |d: u8| char::from(d).to_digit(16).map(|v| v as u8);
+    digits
+        .chunks_exact(2)
+        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        assert_eq!(to_hex(&[0, 0xab, 0x7f]), "00ab7f");
+        assert_eq!(from_hex("00AB7f"), Some(vec![0, 0xab, 0x7f]));
+        assert_eq!(from_hex("0"), None);
+        assert_eq!(from_hex("zz"), None);
+    }
+
+    #[test]
+    fn json_escapes() {
+        assert_eq!(json_string("a\"b\\c\n\u{1}é"), "\"a\\\"b\\\\c\\n\\u0001é\"");
+    }
+}
