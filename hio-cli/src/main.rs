@@ -97,6 +97,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum Bench {
+    /// Memo round trips per second between two UXD PeerMemoers (one JSON line).
+    MemoUxd {
+        /// Round trips.
+        #[arg(long, default_value_t = 2000)]
+        n: usize,
+        /// Memo length in bytes.
+        #[arg(long, default_value_t = 100)]
+        size: usize,
+    },
     /// Scheduler overhead (the pybench sched_bench/mem_bench workloads).
     Sched {
         /// Workload.
@@ -252,6 +261,20 @@ fn main() -> ExitCode {
             connect, host, port, tock, real, duration, idle, backlog, timeout,
         ),
         Command::Memo { what } => memo(what),
+        Command::Bench {
+            what: Bench::MemoUxd { n, size },
+        } => match hio::bench::memo_uxd_round_trips(n, size) {
+            Ok(rate) => {
+                println!(
+                    "{{\"bench\":\"memo_uxd\",\"impl\":\"hio-rs\",\"n\":{n},\"size\":{size},\"round_trips_per_s\":{rate:.1}}}"
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("hio bench: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Bench {
             what:
                 Bench::Sched {

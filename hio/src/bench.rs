@@ -293,3 +293,52 @@ fn nest(level: u32, depth: u32, fanout: usize, k: u64, dodoers: &mut usize) -> N
     *dodoers += 1;
     Node::Group(group)
 }
+
+/// Memo round trips per second between two UXD [`PeerMemoer`](crate::uxd::PeerMemoer)s
+/// in one process: A sends a memo of `memo_len` bytes, B echoes it, A
+/// receives it; `n` times, one in flight. The same workload runs under
+/// Python HIO in `tools/memo_interop/uxd_round_trip.py`.
+///
+/// ```
+/// let rate = hio::bench::memo_uxd_round_trips(20, 100)?;
+/// assert!(rate > 0.0);
+/// # Ok::<(), hio::Error>(())
+/// ```
+#[cfg(feature = "memo")]
+pub fn memo_uxd_round_trips(n: usize, memo_len: usize) -> Result<f64> {
+    use crate::uxd::{Peer, PeerMemoer};
+    let mut a = PeerMemoer::new(Peer::temp("bench_a")?);
+    let mut b = PeerMemoer::new(Peer::temp("bench_b")?);
+    a.transport_mut().open()?;
+    b.transport_mut().open()?;
+    let b_path = b
+        .transport()
+        .path()
+        .ok_or_else(|| Error::Invalid("UXD peer has no path".into()))?
+        .to_path_buf();
+    let memo: String = "m".repeat(memo_len.max(1));
+    let t0 = Instant::now();
+    for i in 0..n {
+        a.memoit(memo.clone(), b_path.clone());
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            a.service()?;
+            b.service()?;
+            while let Some(m) = b.inbox_mut().pop_front() {
+                b.memoit(m.memo, m.src);
+            }
+            if let Some(back) = a.inbox_mut().pop_front() {
+                check(back.memo.len() == memo.len(), "the echo matches")?;
+                break;
+            }
+            check(
+                Instant::now() < deadline,
+                &format!("round trip {i} timed out"),
+            )?;
+        }
+    }
+    let rate = n as f64 / t0.elapsed().as_secs_f64();
+    a.transport_mut().close(true)?;
+    b.transport_mut().close(true)?;
+    Ok(rate)
+}
