@@ -1,10 +1,11 @@
 //! The HTTP benchmark target: answers every request with `hello`
 //! (text/plain, Content-Length 5) until SIGTERM or SIGINT.
 //!
-//! `cargo run --release -p hio --example http_hello -- --port 8080 [--tock 0.0]`
+//! `cargo run --release -p hio --example http_hello -- --port 8080 [--tock 0.0] [--spin 1]`
 //!
-//! With tock 0 the Doist busy-polls (one core at 100 %), as Python HIO's
-//! benchmark server does.
+//! With tock 0 passes run back to back; while no socket is ready the Doist
+//! waits in the poll (`with_idle_wait`) instead of spinning, unless
+//! `--spin 1` makes it busy-poll as Python HIO's benchmark server does.
 
 use bytes::Bytes;
 use hio::Doist;
@@ -14,6 +15,7 @@ use http::{HeaderValue, Request, Response};
 fn main() -> hio::Result<()> {
     let mut port = 8080u16;
     let mut tock = 0.0f64;
+    let mut idle_wait = true;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args.next().unwrap_or_default();
@@ -28,9 +30,10 @@ fn main() -> hio::Result<()> {
                     .parse()
                     .map_err(|_| hio::Error::Invalid(format!("bad tock {value:?}")))?
             }
+            "--spin" => idle_wait = value != "1",
             other => {
                 return Err(hio::Error::Invalid(format!(
-                    "unknown option {other:?}; use --port P [--tock T]"
+                    "unknown option {other:?}; use --port P [--tock T] [--spin 1]"
                 )));
             }
         }
@@ -45,6 +48,10 @@ fn main() -> hio::Result<()> {
     server.open()?;
     eprintln!("http_hello: listening on {}", server.local_addr().unwrap());
     let mut doist = Doist::new(tock);
+    if idle_wait {
+        // Sleep in the poll while no socket is ready instead of spinning.
+        doist = doist.with_idle_wait(std::time::Duration::from_millis(10));
+    }
     doist.handle_signals()?;
     doist.add(ServerDoer::new(server));
     doist.run()?;

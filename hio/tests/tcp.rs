@@ -371,3 +371,31 @@ fn a_wirelog_records_both_directions() {
     );
     assert_eq!(String::from_utf8(log).unwrap(), expected);
 }
+
+/// A Doist that waits for readiness while idle (`with_idle_wait`) still
+/// answers at once, and stops on an interrupt from another thread.
+#[test]
+fn idle_wait_doist_serves_and_stops() {
+    let echo = EchoServerDoer::new(Server::new(any_port()));
+    let server = echo.server();
+    server.borrow_mut().open().unwrap();
+    let addr = server.borrow().local_addr().unwrap();
+    let mut doist = Doist::new(0.0).with_idle_wait(Duration::from_millis(5));
+    doist.add(echo);
+    let stop = doist.interrupter();
+    let client = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut answers = Vec::new();
+        for word in ["alpha", "beta", "gamma"] {
+            s.write_all(word.as_bytes()).unwrap();
+            let mut buf = vec![0u8; word.len()];
+            s.read_exact(&mut buf).unwrap();
+            answers.push(String::from_utf8(buf).unwrap());
+        }
+        stop.interrupt();
+        answers
+    });
+    assert_eq!(doist.run().unwrap(), hio::Done::Incomplete);
+    assert_eq!(client.join().unwrap(), ["alpha", "beta", "gamma"]);
+}

@@ -92,6 +92,7 @@ pub struct Doist {
     done: Done,
     temp: bool,
     interrupt: Interrupt,
+    idle_wait: Option<Duration>,
     #[cfg(feature = "signals")]
     signals: Vec<signal_hook::SigId>,
 }
@@ -125,9 +126,25 @@ impl Doist {
             done: Done::NotRun,
             temp: false,
             interrupt: Interrupt::default(),
+            idle_wait: None,
             #[cfg(feature = "signals")]
             signals: Vec::new(),
         }
+    }
+
+    /// In a run that is not `real`, when a pass saw no I/O readiness at
+    /// all, waits up to `wait` for some before the next pass instead of
+    /// spinning. For a Doist of I/O servers with tock 0 this frees the core
+    /// while idle; a doer that polls something other than sockets (a
+    /// channel, a file) may then run up to `wait` late. Off by default.
+    ///
+    /// ```
+    /// let doist = hio::Doist::new(0.0).with_idle_wait(std::time::Duration::from_millis(10));
+    /// assert!(!doist.real());
+    /// ```
+    pub fn with_idle_wait(mut self, wait: Duration) -> Self {
+        self.idle_wait = Some(wait);
+        self
     }
 
     /// Starts at `tyme`.
@@ -340,7 +357,16 @@ impl Doist {
         let limit = self.limit.filter(|&l| l != 0.0);
         let limiter = Tymer::new(&self.tymist.tymen(), limit.unwrap_or(0.0));
         let mut pacer = MonoTimer::new(self.tymist.tock());
+        let mut seen = self.reactor().delivered();
         loop {
+            if let Some(wait) = self.idle_wait.filter(|_| !self.real) {
+                let reactor = self.reactor().clone();
+                let now = reactor.delivered();
+                if now == seen && reactor.is_active() {
+                    reactor.poll_for(Some(wait))?;
+                }
+                seen = reactor.delivered();
+            }
             match self.recur() {
                 Ok(()) => {}
                 Err(e) if e.is_interrupt() => return Ok(()),

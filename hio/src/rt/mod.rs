@@ -65,6 +65,8 @@ struct Inner {
     /// Bumped by the Doist at each pass; 0 means nobody drives the reactor.
     pass: Cell<u64>,
     polled_pass: Cell<u64>,
+    /// Readiness reports handed out so far.
+    delivered: Cell<u64>,
 }
 
 /// A shared handle on one readiness poll. Cloning is cheap.
@@ -109,6 +111,7 @@ impl Reactor {
             free: RefCell::new(Vec::new()),
             pass: Cell::new(0),
             polled_pass: Cell::new(0),
+            delivered: Cell::new(0),
         }))
     }
 
@@ -207,6 +210,9 @@ impl Reactor {
             Err(e) => return Err(e.into()),
         }
         let owners = self.0.owners.borrow();
+        self.0
+            .delivered
+            .set(self.0.delivered.get() + events.iter().count() as u64);
         for event in events.iter() {
             let t = event.token().0;
             let (owner, key) = (t >> 32, (t & 0xffff_ffff) as u32);
@@ -226,6 +232,16 @@ impl Reactor {
     /// reactor is polled at most once per pass.
     pub fn new_pass(&self) {
         self.0.pass.set(self.0.pass.get() + 1);
+    }
+
+    /// How many readiness reports have been handed out so far.
+    pub fn delivered(&self) -> u64 {
+        self.0.delivered.get()
+    }
+
+    /// Whether anything is registered (an OS poll exists).
+    pub fn is_active(&self) -> bool {
+        self.0.poll.get().is_some()
     }
 
     /// Whether a Doist drives this reactor.
