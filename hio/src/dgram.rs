@@ -7,7 +7,7 @@ use std::fmt::Debug;
 use std::io;
 use std::rc::Rc;
 
-use crate::doing::{Cx, Doer};
+use crate::doing::{Cx, ServiceDoer, Serviced};
 use crate::error::Result;
 use crate::rt::{OneSocket, Reactor};
 
@@ -99,86 +99,60 @@ pub trait DatagramPeer: 'static {
     fn close_at_exit(&mut self) -> Result<()>;
 }
 
-/// Runs a datagram peer: opens it on enter (unless it is open already),
-/// services it every pass, closes it on exit. Python HIO's `PeerDoer` does
-/// nothing in recur; this one services the peer.
-pub struct PeerDoer<P> {
-    peer: Rc<RefCell<P>>,
+/// Every datagram peer can run under a [`ServiceDoer`]: opened on enter
+/// (unless open already), serviced every pass, closed on exit. Python
+/// HIO's `PeerDoer` does nothing in recur; this one services the peer.
+impl<P: DatagramPeer> Serviced for P {
+    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
+        self.set_reactor(cx.reactor())?;
+        if self.is_open() { Ok(()) } else { self.open() }
+    }
+    fn service(&mut self) -> Result<()> {
+        DatagramPeer::service(self)
+    }
+    fn exit(&mut self) -> Result<()> {
+        self.close_at_exit()
+    }
 }
 
-impl<P: DatagramPeer> PeerDoer<P> {
-    /// A doer for `peer`.
-    pub fn new(peer: P) -> Self {
-        PeerDoer::shared(Rc::new(RefCell::new(peer)))
-    }
+/// Runs a datagram peer (see [`Serviced`] and [`ServiceDoer`]).
+pub type PeerDoer<P> = ServiceDoer<P>;
 
-    /// A doer for a peer other doers share.
-    pub fn shared(peer: Rc<RefCell<P>>) -> Self {
-        PeerDoer { peer }
-    }
-
+impl<P: DatagramPeer> ServiceDoer<P> {
     /// The peer.
     pub fn peer(&self) -> Rc<RefCell<P>> {
-        self.peer.clone()
+        self.inner()
     }
 }
 
-impl<P: DatagramPeer> Doer for PeerDoer<P> {
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        let mut peer = self.peer.borrow_mut();
-        peer.set_reactor(cx.reactor())?;
-        if peer.is_open() { Ok(()) } else { peer.open() }
-    }
-    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
-        self.peer.borrow_mut().service()?;
-        Ok(false)
-    }
-    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
-        self.peer.borrow_mut().close_at_exit()
-    }
-}
-
-/// Runs a [`Memoer`](crate::memo::Memoer) over a datagram peer: winds it
-/// onto the Doist's clock (reassembly tymeouts) and reactor and opens the
-/// peer on enter, services it every pass, closes it on exit. HIO's
+/// A [`Memoer`](crate::memo::Memoer) over a datagram peer runs under a
+/// [`ServiceDoer`]: wound onto the Doist's clock (reassembly tymeouts) and
+/// reactor and opened on enter, serviced every pass, closed on exit. HIO's
 /// `PeerMemoerDoer`.
 #[cfg(feature = "memo")]
-pub struct MemoerDoer<P: crate::memo::Transport> {
-    memoer: Rc<RefCell<crate::memo::Memoer<P>>>,
-}
-
-#[cfg(feature = "memo")]
-impl<P: DatagramPeer + crate::memo::Transport> MemoerDoer<P> {
-    /// A doer for `memoer`.
-    pub fn new(memoer: crate::memo::Memoer<P>) -> Self {
-        MemoerDoer::shared(Rc::new(RefCell::new(memoer)))
-    }
-
-    /// A doer for a Memoer other doers share.
-    pub fn shared(memoer: Rc<RefCell<crate::memo::Memoer<P>>>) -> Self {
-        MemoerDoer { memoer }
-    }
-
-    /// The Memoer.
-    pub fn memoer(&self) -> Rc<RefCell<crate::memo::Memoer<P>>> {
-        self.memoer.clone()
-    }
-}
-
-#[cfg(feature = "memo")]
-impl<P: DatagramPeer + crate::memo::Transport> Doer for MemoerDoer<P> {
+impl<P: DatagramPeer + crate::memo::Transport> Serviced for crate::memo::Memoer<P> {
     fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        let mut memoer = self.memoer.borrow_mut();
-        memoer.wind(cx.tymth());
-        let peer = memoer.transport_mut();
+        self.wind(cx.tymth());
+        let peer = self.transport_mut();
         peer.set_reactor(cx.reactor())?;
         if peer.is_open() { Ok(()) } else { peer.open() }
     }
-    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
-        self.memoer.borrow_mut().service()?;
-        Ok(false)
+    fn service(&mut self) -> Result<()> {
+        crate::memo::Memoer::service(self)
     }
-    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
-        self.memoer.borrow_mut().transport_mut().close_at_exit()
+    fn exit(&mut self) -> Result<()> {
+        self.transport_mut().close_at_exit()
+    }
+}
+
+/// Runs a Memoer over a datagram peer (see [`ServiceDoer`]).
+#[cfg(feature = "memo")]
+pub type MemoerDoer<P> = ServiceDoer<crate::memo::Memoer<P>>;
+
+#[cfg(feature = "memo")]
+impl<P: DatagramPeer + crate::memo::Transport> ServiceDoer<crate::memo::Memoer<P>> {
+    /// The Memoer.
+    pub fn memoer(&self) -> Rc<RefCell<crate::memo::Memoer<P>>> {
+        self.inner()
     }
 }

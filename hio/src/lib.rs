@@ -80,7 +80,7 @@ pub mod wiring;
 
 pub use doing::{
     Co, Completion, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Dog, Doify, Doist, Done, Handle, Hooked,
-    Interrupt, IntoDog, Next, Stepper, YieldTock, doify,
+    Interrupt, IntoDog, Next, ServiceDoer, Serviced, Stepper, YieldTock, doify,
 };
 pub use error::{Error, Result};
 pub use filing::{FileMode, Filer, FilerBuilder, FilerDefaults, FilerDoer, ReopenOptions};

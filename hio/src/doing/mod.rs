@@ -12,6 +12,7 @@ mod deck;
 mod dodoer;
 mod doify;
 mod doist;
+mod service;
 
 use std::any::Any;
 use std::fmt;
@@ -23,6 +24,7 @@ pub use deck::Cx;
 pub use dodoer::{DoDoer, DoDoerHooks};
 pub use doify::{Co, Doify, YieldTock, doify};
 pub use doist::{Doist, Interrupt};
+pub use service::{ServiceDoer, Serviced};
 
 use crate::error::{Error, Result};
 use crate::tyming::Tymth;

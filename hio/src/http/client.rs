@@ -20,7 +20,7 @@ use super::parse::{
 };
 use super::sse::{Event, Parser};
 use super::title_case;
-use crate::doing::{Cx, Doer};
+use crate::doing::{Cx, ServiceDoer, Serviced};
 use crate::error::{Error, Result};
 use crate::rt::Reactor;
 use crate::tcp;
@@ -1127,40 +1127,26 @@ impl Client {
 /// assert!(!client.borrow().connected()); // closed on exit
 /// # Ok::<(), hio::Error>(())
 /// ```
-pub struct ClientDoer {
-    client: Rc<RefCell<Client>>,
-}
+pub type ClientDoer = ServiceDoer<Client>;
 
-impl ClientDoer {
-    /// A doer for `client`.
-    pub fn new(client: Client) -> Self {
-        ClientDoer::shared(Rc::new(RefCell::new(client)))
-    }
-
-    /// A doer for a client that other doers share.
-    pub fn shared(client: Rc<RefCell<Client>>) -> Self {
-        ClientDoer { client }
-    }
-
+impl ServiceDoer<Client> {
     /// The client.
     pub fn client(&self) -> Rc<RefCell<Client>> {
-        self.client.clone()
+        self.inner()
     }
 }
 
-impl Doer for ClientDoer {
+impl Serviced for Client {
     fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        let mut client = self.client.borrow_mut();
-        client.wind(cx.tymth());
-        client.set_reactor(cx.reactor())?;
-        client.reopen()
+        self.wind(cx.tymth());
+        self.set_reactor(cx.reactor())?;
+        self.reopen()
     }
-    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
-        self.client.borrow_mut().service()?;
-        Ok(false)
+    fn service(&mut self) -> Result<()> {
+        Client::service(self)
     }
-    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
-        self.client.borrow_mut().close();
+    fn exit(&mut self) -> Result<()> {
+        self.close();
         Ok(())
     }
 }

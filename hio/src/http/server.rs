@@ -14,7 +14,7 @@ use super::parse::{
     ChunkedDecoder, Framing, Limits, ParseError, RequestHead, parse_request_head, read_body,
 };
 use super::{Body, HttpError, Piece, push_http_date, title_case};
-use crate::doing::{Cx, Doer};
+use crate::doing::{Cx, ServiceDoer, Serviced};
 use crate::error::Result;
 use crate::tcp::{self, ServerOpts};
 use crate::tyming::Tymth;
@@ -689,45 +689,28 @@ fn respond(
 }
 
 /// Runs an HTTP [`Server`]: opens it on enter (if not open), services it
-/// every pass, closes it on exit. HIO's `http.ServerDoer`.
-pub struct ServerDoer {
-    server: Rc<RefCell<Server>>,
-}
+/// every pass, closes it on exit. HIO's `http.ServerDoer`. See
+/// [`ServiceDoer`].
+pub type ServerDoer = ServiceDoer<Server>;
 
-impl ServerDoer {
-    /// A doer for `server`.
-    pub fn new(server: Server) -> Self {
-        ServerDoer::shared(Rc::new(RefCell::new(server)))
-    }
-
-    /// A doer for a shared server.
-    pub fn shared(server: Rc<RefCell<Server>>) -> Self {
-        ServerDoer { server }
-    }
-
+impl ServiceDoer<Server> {
     /// The server.
     pub fn server(&self) -> Rc<RefCell<Server>> {
-        self.server.clone()
+        self.inner()
     }
 }
 
-impl Doer for ServerDoer {
+impl Serviced for Server {
     fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        let mut server = self.server.borrow_mut();
-        server.wind(cx.tymth());
-        server.set_reactor(cx.reactor())?;
-        if server.is_open() {
-            Ok(())
-        } else {
-            server.open()
-        }
+        self.wind(cx.tymth());
+        self.set_reactor(cx.reactor())?;
+        if self.is_open() { Ok(()) } else { self.open() }
     }
-    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
-        self.server.borrow_mut().service()?;
-        Ok(false)
+    fn service(&mut self) -> Result<()> {
+        Server::service(self)
     }
-    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
-        self.server.borrow_mut().close();
+    fn exit(&mut self) -> Result<()> {
+        self.close();
         Ok(())
     }
 }

@@ -4,54 +4,25 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::{Client, Server};
-use crate::doing::{Cx, Doer};
+use crate::doing::{Cx, Doer, ServiceDoer, Serviced};
 use crate::error::Result;
 
-/// Runs a [`Server`]: opens it on enter (if not open yet), services it (and removes finished
-/// connections) every pass, closes it on exit. HIO's `ServerDoer`.
-///
-/// The server is shared (`Rc<RefCell<_>>`) so that the application's doers
-/// can read and write its connections.
-///
-/// ```
-/// use hio::Doist;
-/// use hio::tcp::{Server, ServerDoer};
-/// let doer = ServerDoer::new(Server::new("127.0.0.1:0".parse().unwrap()));
-/// let server = doer.server();
-/// let mut doist = Doist::new(0.0).with_limit(1.0);
-/// doist.add(doer);
-/// doist.enter()?;
-/// assert!(server.borrow().is_open());
-/// doist.exit()?;
-/// assert!(!server.borrow().is_open());
-/// # Ok::<(), hio::Error>(())
-/// ```
-pub struct ServerDoer {
-    server: Rc<RefCell<Server>>,
-}
+/// Runs a [`Server`]: opens it on enter (if not open yet), services it
+/// (and removes finished connections) every pass, closes it on exit. HIO's
+/// `ServerDoer`. See [`ServiceDoer`].
+pub type ServerDoer = ServiceDoer<Server>;
 
-impl ServerDoer {
-    /// A doer for `server`.
-    pub fn new(server: Server) -> Self {
-        ServerDoer::shared(Rc::new(RefCell::new(server)))
-    }
-
-    /// A doer for a server that other doers share.
-    pub fn shared(server: Rc<RefCell<Server>>) -> Self {
-        ServerDoer { server }
-    }
-
+impl ServiceDoer<Server> {
     /// The server.
     pub fn server(&self) -> Rc<RefCell<Server>> {
-        self.server.clone()
+        self.inner()
     }
 }
 
 /// Winds a server onto the scheduler's clock and reactor, then opens it
 /// unless it is open already (so a server opened beforehand keeps its
 /// port; HIO always reopens).
-fn open_server(server: &RefCell<Server>, cx: &Cx<'_>) -> Result<()> {
-    let mut server = server.borrow_mut();
+fn open_server(server: &mut Server, cx: &Cx<'_>) -> Result<()> {
     server.wind(cx.tymth());
     server.set_reactor(cx.reactor())?;
     if server.is_open() {
@@ -61,18 +32,17 @@ fn open_server(server: &RefCell<Server>, cx: &Cx<'_>) -> Result<()> {
     }
 }
 
-impl Doer for ServerDoer {
+impl Serviced for Server {
     fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        open_server(&self.server, cx)
+        open_server(self, cx)
     }
-    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
-        let mut server = self.server.borrow_mut();
-        server.service()?;
-        server.reap();
-        Ok(false)
+    fn service(&mut self) -> Result<()> {
+        Server::service(self)?;
+        self.reap();
+        Ok(())
     }
-    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
-        self.server.borrow_mut().close();
+    fn exit(&mut self) -> Result<()> {
+        self.close();
         Ok(())
     }
 }
@@ -102,7 +72,7 @@ impl EchoServerDoer {
 
 impl Doer for EchoServerDoer {
     fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        open_server(&self.server, cx)
+        open_server(&mut self.server.borrow_mut(), cx)
     }
     fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
         let mut server = self.server.borrow_mut();
@@ -121,41 +91,27 @@ impl Doer for EchoServerDoer {
 }
 
 /// Runs a [`Client`]: opens it on enter, services it every pass, closes it
-/// on exit. HIO's `ClientDoer`.
-pub struct ClientDoer {
-    client: Rc<RefCell<Client>>,
-}
+/// on exit. HIO's `ClientDoer`. See [`ServiceDoer`].
+pub type ClientDoer = ServiceDoer<Client>;
 
-impl ClientDoer {
-    /// A doer for `client`.
-    pub fn new(client: Client) -> Self {
-        ClientDoer::shared(Rc::new(RefCell::new(client)))
-    }
-
-    /// A doer for a client that other doers share.
-    pub fn shared(client: Rc<RefCell<Client>>) -> Self {
-        ClientDoer { client }
-    }
-
+impl ServiceDoer<Client> {
     /// The client.
     pub fn client(&self) -> Rc<RefCell<Client>> {
-        self.client.clone()
+        self.inner()
     }
 }
 
-impl Doer for ClientDoer {
+impl Serviced for Client {
     fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        let mut client = self.client.borrow_mut();
-        client.wind(cx.tymth());
-        client.set_reactor(cx.reactor())?;
-        client.reopen()
+        self.wind(cx.tymth());
+        self.set_reactor(cx.reactor())?;
+        self.reopen()
     }
-    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
-        self.client.borrow_mut().service()?;
-        Ok(false)
+    fn service(&mut self) -> Result<()> {
+        Client::service(self)
     }
-    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
-        self.client.borrow_mut().close();
+    fn exit(&mut self) -> Result<()> {
+        self.close();
         Ok(())
     }
 }
