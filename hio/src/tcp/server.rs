@@ -56,8 +56,6 @@ impl Default for ServerOpts {
 #[derive(Debug)]
 pub struct Remoter {
     stream: Option<TcpStream>,
-    /// Found on first use (a `getsockname` per accept otherwise).
-    local: std::cell::OnceCell<SocketAddr>,
     peer: SocketAddr,
     link: Link,
     tymeout: f64,
@@ -79,15 +77,12 @@ impl Remoter {
         self.peer
     }
 
-    /// The local address of this connection (HIO's `ha`).
+    /// The local address of this connection (HIO's `ha`), asked of the
+    /// socket each time (storing it would cost a `getsockname` per accept
+    /// and memory per idle connection); `None` once closed.
     #[doc(alias = "ha")]
-    pub fn local(&self) -> SocketAddr {
-        *self.local.get_or_init(|| {
-            self.stream
-                .as_ref()
-                .and_then(|s| s.local_addr().ok())
-                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
-        })
+    pub fn local(&self) -> Option<SocketAddr> {
+        self.stream.as_ref().and_then(|s| s.local_addr().ok())
     }
 
     /// Bytes received and not yet taken.
@@ -600,7 +595,6 @@ impl Server {
         let generation = self.generations[key as usize];
         self.slots[key as usize] = Some(Remoter {
             stream: Some(stream),
-            local: std::cell::OnceCell::new(),
             peer,
             link: Link::default(),
             tymeout: self.opts.tymeout,
