@@ -17,6 +17,28 @@ pub(crate) fn would_retry(e: &io::Error) -> bool {
         || matches!(e.raw_os_error(), Some(libc::ENOBUFS) | Some(libc::ENOMEM))
 }
 
+/// One datagram receive: `Ok(None)` when nothing waits; retried when a
+/// signal interrupts it.
+pub(crate) fn recv_retry<R>(mut recv: impl FnMut() -> io::Result<R>) -> io::Result<Option<R>> {
+    loop {
+        match recv() {
+            Ok(got) => return Ok(Some(got)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// One datagram send: `Ok(0)` when the same datagram should be sent again
+/// later.
+pub(crate) fn sent_or_later(sent: io::Result<usize>) -> io::Result<usize> {
+    match sent {
+        Err(e) if would_retry(&e) => Ok(0),
+        other => other,
+    }
+}
+
 /// Sends queued datagrams until the socket would block (returns true then)
 /// or the queue is empty. A datagram refused outright is dropped with a log
 /// line, so one bad destination never blocks the rest.

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use mio::net::UdpSocket;
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::dgram::{DatagramPeer, would_retry};
+use crate::dgram::{DatagramPeer, recv_retry, sent_or_later};
 use crate::error::{Error, Result};
 use crate::rt::{OneSocket, Reactor};
 
@@ -184,11 +184,7 @@ impl Peer {
             .socket
             .as_ref()
             .ok_or_else(|| Error::Invalid("peer is not open".into()))?;
-        match socket.send_to(data, dst) {
-            Ok(n) => Ok(n),
-            Err(e) if would_retry(&e) => Ok(0),
-            Err(e) => Err(e.into()),
-        }
+        Ok(sent_or_later(socket.send_to(data, dst))?)
     }
 
     /// Reads one datagram now (HIO's `receive`): `None` when nothing waits.
@@ -247,14 +243,8 @@ impl Peer {
 
 /// One `recv_from`: `None` when nothing waits.
 fn recv_one(socket: &UdpSocket, scratch: &mut [u8]) -> Result<Option<(Vec<u8>, SocketAddr)>> {
-    loop {
-        match socket.recv_from(scratch) {
-            Ok((n, src)) => return Ok(Some((scratch[..n].to_vec(), src))),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let got = recv_retry(|| socket.recv_from(scratch))?;
+    Ok(got.map(|(n, src)| (scratch[..n].to_vec(), src)))
 }
 
 impl DatagramPeer for Peer {
@@ -288,25 +278,14 @@ impl crate::memo::Transport for Peer {
         let Some(socket) = self.socket.as_ref() else {
             return Ok(None);
         };
-        loop {
-            match socket.recv_from(buf) {
-                Ok(got) => return Ok(Some(got)),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        }
+        recv_retry(|| socket.recv_from(buf))
     }
 
     fn send(&mut self, gram: &[u8], dst: &SocketAddr) -> io::Result<usize> {
         let Some(socket) = self.socket.as_ref() else {
             return Ok(0);
         };
-        match socket.send_to(gram, *dst) {
-            Ok(n) => Ok(n),
-            Err(e) if would_retry(&e) => Ok(0),
-            Err(e) => Err(e),
-        }
+        sent_or_later(socket.send_to(gram, *dst))
     }
 
     /// HIO's UDP gram size: the largest IPv6 payload never fragmented.

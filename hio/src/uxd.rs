@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use mio::net::UnixDatagram;
 
-use crate::dgram::{DatagramPeer, would_retry};
+use crate::dgram::{DatagramPeer, recv_retry, sent_or_later};
 use crate::error::{Error, Result};
 use crate::filing::{Filer, FilerDefaults, check_uxd_path_len};
 use crate::rt::{OneSocket, Reactor};
@@ -206,11 +206,7 @@ impl Peer {
             .socket
             .as_ref()
             .ok_or_else(|| Error::Invalid("peer is not open".into()))?;
-        match socket.send_to(data, dst) {
-            Ok(n) => Ok(n),
-            Err(e) if would_retry(&e) => Ok(0),
-            Err(e) => Err(e.into()),
-        }
+        Ok(sent_or_later(socket.send_to(data, dst))?)
     }
 
     /// Reads one datagram now: `None` when nothing waits. The source is
@@ -280,17 +276,13 @@ fn recv_one(
     socket: &UnixDatagram,
     scratch: &mut [u8],
 ) -> Result<Option<(Vec<u8>, Option<PathBuf>)>> {
-    loop {
-        match socket.recv_from(scratch) {
-            Ok((n, src)) => {
-                let src = src.as_pathname().map(Path::to_path_buf);
-                return Ok(Some((scratch[..n].to_vec(), src)));
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let got = recv_retry(|| socket.recv_from(scratch))?;
+    Ok(got.map(|(n, src)| {
+        (
+            scratch[..n].to_vec(),
+            src.as_pathname().map(Path::to_path_buf),
+        )
+    }))
 }
 
 impl DatagramPeer for Peer {
@@ -348,28 +340,20 @@ impl crate::memo::Transport for Peer {
         let Some(socket) = self.socket.as_ref() else {
             return Ok(None);
         };
-        loop {
-            match socket.recv_from(buf) {
-                Ok((n, src)) => {
-                    let src = src.as_pathname().map(Path::to_path_buf).unwrap_or_default();
-                    return Ok(Some((n, src)));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        }
+        let got = recv_retry(|| socket.recv_from(buf))?;
+        Ok(got.map(|(n, src)| {
+            (
+                n,
+                src.as_pathname().map(Path::to_path_buf).unwrap_or_default(),
+            )
+        }))
     }
 
     fn send(&mut self, gram: &[u8], dst: &PathBuf) -> io::Result<usize> {
         let Some(socket) = self.socket.as_ref() else {
             return Ok(0);
         };
-        match socket.send_to(gram, dst) {
-            Ok(n) => Ok(n),
-            Err(e) if would_retry(&e) => Ok(0),
-            Err(e) => Err(e),
-        }
+        sent_or_later(socket.send_to(gram, dst))
     }
 
     fn opened(&self) -> bool {
