@@ -487,3 +487,24 @@ pub fn from_iso8601(dts: impl AsRef<[u8]>) -> Result<DateTime<FixedOffset>> {
         "not an ISO-8601 date-time: {text:?}"
     )))
 }
+
+/// Something due at a tyme, for a min-heap (`BinaryHeap<Reverse<_>>`):
+/// ordered by tyme (totally, so NaN cannot break the heap), then by key.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Deadline<K>(pub(crate) f64, pub(crate) K);
+
+impl<K: Ord> Eq for Deadline<K> {}
+
+impl<K: Ord> PartialOrd for Deadline<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K: Ord> Ord for Deadline<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0
+            .total_cmp(&other.0)
+            .then_with(|| self.1.cmp(&other.1))
+    }
+}

@@ -790,7 +790,7 @@ impl Client {
         }
         let cutoff = self.tcp.cutoff();
         let limits = self.opts.limits;
-        let rxbs = self.tcp.rxbs_mut();
+        let rxbs = self.tcp.rxbs();
         if !rxbs.is_empty() {
             flight.heard = true;
         }
@@ -816,7 +816,7 @@ impl Client {
                     Ok(None) => return Step::Wait,
                     Err(e) => return Step::Fail(e.into()),
                 };
-                rxbs.drain(..n);
+                self.tcp.consume(n);
                 if head.status.is_informational() && head.status != StatusCode::SWITCHING_PROTOCOLS
                 {
                     // An interim response (100 Continue, 103 Early Hints):
@@ -861,7 +861,11 @@ impl Client {
                 Step::Again
             }
             Phase::Body(r) => {
-                match read_body(r.framing, rxbs, &mut r.body, &mut r.chunked, &limits) {
+                let read = read_body(r.framing, rxbs, &mut r.body, &mut r.chunked, &limits);
+                if let Ok((used, _)) = read {
+                    self.tcp.consume(used);
+                }
+                match read.map(|(_, done)| done) {
                     Ok(true) => Step::Done,
                     Ok(false) if cutoff => {
                         if r.framing == Framing::Close {
@@ -879,6 +883,10 @@ impl Client {
             }
             Phase::Events(s) => {
                 let read = read_body(s.framing, rxbs, &mut s.body, &mut s.chunked, &limits);
+                if let Ok((used, _)) = read {
+                    self.tcp.consume(used);
+                }
+                let read = read.map(|(_, done)| done);
                 let events = s.parser.feed(&s.body[s.fed..]);
                 if s.framing == Framing::Close || s.framing == Framing::Chunked {
                     s.body.clear();

@@ -25,7 +25,7 @@ use http::{HeaderMap, StatusCode};
 pub use client::{Client, ClientDoer, ClientError, ClientOpts, Redirect, Request, Response};
 pub use files::StaticFiles;
 pub use parse::{ChunkedDecoder, Framing, Limits, ParseError};
-pub use server::{Handler, HttpOpts, Peer, Server, ServerDoer};
+pub use server::{Handler, HttpOpts, Peer, Server, ServerDoer, Upload};
 
 /// A complete response body, or a stream of pieces pulled one per pass.
 pub enum Body {
@@ -125,6 +125,12 @@ pub trait BodyStream: 'static {
     fn head(&mut self) -> Option<(Option<StatusCode>, HeaderMap)> {
         None
     }
+    /// Whether the stream has no natural end (an event feed): a graceful
+    /// [`shutdown`](Server::shutdown) ends it at once with its last chunk
+    /// rather than waiting for it, as it waits for a download.
+    fn endless(&self) -> bool {
+        false
+    }
 }
 
 impl<F: FnMut() -> Piece + 'static> BodyStream for F {
@@ -181,6 +187,18 @@ impl HttpError {
     /// Sets the detail.
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = detail.into();
+        self
+    }
+
+    /// Adds a header to the response.
+    ///
+    /// ```
+    /// let e = hio::http::HttpError::new(503).header(http::header::RETRY_AFTER, "1");
+    /// assert_eq!(e.response(false).headers()["retry-after"], "1");
+    /// ```
+    pub fn header(mut self, name: http::HeaderName, value: &'static str) -> Self {
+        self.headers
+            .append(name, http::HeaderValue::from_static(value));
         self
     }
 

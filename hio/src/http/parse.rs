@@ -530,42 +530,41 @@ impl ChunkedDecoder {
     }
 }
 
-/// Reads a body framed by `framing` from the front of `rxbs` into `body`,
-/// consuming what it uses. Returns true once the body is complete.
+/// Reads a body framed by `framing` from the front of `input` into `body`.
+/// Returns how many input bytes it used (the caller consumes them) and
+/// whether the body is complete. Taking an offset instead of draining a
+/// `Vec` keeps pipelined input linear.
 pub(crate) fn read_body(
     framing: Framing,
-    rxbs: &mut Vec<u8>,
+    input: &[u8],
     body: &mut BytesMut,
     chunked: &mut Option<ChunkedDecoder>,
     limits: &Limits,
-) -> Result<bool, ParseError> {
+) -> Result<(usize, bool), ParseError> {
     match framing {
-        Framing::None => Ok(true),
+        Framing::None => Ok((0, true)),
         Framing::Length(len) => {
             let want = (len as usize).saturating_sub(body.len());
-            let take = want.min(rxbs.len());
-            body.extend_from_slice(&rxbs[..take]);
-            rxbs.drain(..take);
-            Ok(body.len() as u64 >= len)
+            let take = want.min(input.len());
+            body.extend_from_slice(&input[..take]);
+            Ok((take, body.len() as u64 >= len))
         }
         Framing::Chunked => {
             let dec = chunked.get_or_insert_with(|| ChunkedDecoder::new(*limits));
             let mut out = Vec::new();
-            let used = dec.decode(rxbs, &mut out)?;
+            let used = dec.decode(input, &mut out)?;
             body.extend_from_slice(&out);
-            rxbs.drain(..used);
-            Ok(dec.is_done())
+            Ok((used, dec.is_done()))
         }
         Framing::Close => {
-            if body.len() + rxbs.len() > limits.max_body {
+            if body.len() + input.len() > limits.max_body {
                 return Err(ParseError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "body too large",
                 ));
             }
-            body.extend_from_slice(rxbs);
-            rxbs.clear();
-            Ok(false)
+            body.extend_from_slice(input);
+            Ok((input.len(), false))
         }
     }
 }

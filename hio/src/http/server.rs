@@ -1,7 +1,8 @@
 //! The HTTP/1.1 [`Server`] and its [`ServerDoer`].
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
@@ -16,8 +17,8 @@ use super::parse::{
 use super::{Body, HttpError, Piece, push_http_date, title_case};
 use crate::doing::{Cx, ServiceDoer, Serviced};
 use crate::error::Result;
-use crate::tcp::{self, ServerOpts};
-use crate::tyming::Tymth;
+use crate::tcp::{self, ConnId, ServerOpts};
+use crate::tyming::{Deadline, Tymth};
 
 /// Handles one request: HIO's WSGI app, as a Rust function or object.
 ///
@@ -27,6 +28,48 @@ use crate::tyming::Tymth;
 pub trait Handler: 'static {
     /// Answers a request.
     fn handle(&mut self, req: Request<Bytes>) -> Response<Body>;
+
+    /// Asked once a request head with a body has arrived: return an
+    /// [`Upload`] to take the body as it arrives (any size, never held in
+    /// memory) instead of getting it in full, within
+    /// [`Limits::max_body`], in [`handle`](Handler::handle). By default,
+    /// bodies are buffered.
+    fn upload(&mut self, req: &Request<()>) -> Option<Box<dyn Upload>> {
+        let _ = req;
+        None
+    }
+}
+
+/// A request body taken as it arrives (see [`Handler::upload`]).
+///
+/// ```
+/// use hio::http::{Body, HttpError, Upload};
+///
+/// /// Counts the bytes of an upload.
+/// struct Count(usize);
+///
+/// impl Upload for Count {
+///     fn data(&mut self, chunk: &[u8]) -> Result<(), HttpError> {
+///         self.0 += chunk.len();
+///         Ok(())
+///     }
+///     fn finish(self: Box<Self>, _req: http::Request<()>) -> http::Response<Body> {
+///         http::Response::new(Body::from(format!("{} bytes", self.0)))
+///     }
+/// }
+///
+/// let mut up: Box<dyn Upload> = Box::new(Count(0));
+/// up.data(b"hello").unwrap();
+/// let res = up.finish(http::Request::new(()));
+/// assert!(matches!(res.body(), Body::Full(b) if b == "5 bytes"));
+/// ```
+pub trait Upload: 'static {
+    /// The next part of the body. An error answers the request with it
+    /// (413, say) and closes the connection.
+    fn data(&mut self, chunk: &[u8]) -> std::result::Result<(), HttpError>;
+
+    /// The body is complete: the response.
+    fn finish(self: Box<Self>, req: Request<()>) -> Response<Body>;
 }
 
 impl<F: FnMut(Request<Bytes>) -> Response<Body> + 'static> Handler for F {
@@ -48,10 +91,27 @@ pub struct HttpOpts {
     pub json_errors: bool,
     /// The `Server` header sent when a response has none.
     pub server_name: String,
+    /// Tyme a connection may wait for its next request (before the first,
+    /// and between requests on a kept-alive connection) before it is
+    /// closed. `0.0`: no limit. Default 5.0 ([`Server::TYMEOUT`]).
+    pub idle_tymeout: f64,
     /// Tyme allowed for a request head to arrive in full once it has
     /// started; beyond it the connection gets 408 and is closed (slow
     /// clients holding connections). `0.0`: no limit. Default 10.0.
     pub head_tymeout: f64,
+    /// Tyme allowed for a request body to arrive in full after its head;
+    /// beyond it, 408 and close (a trickled upload holds memory).
+    /// `0.0`: no limit. Default 30.0.
+    pub body_tymeout: f64,
+    /// Tyme a queued response may make no progress (a client that has
+    /// stopped reading) before the connection is closed. A handler that
+    /// is not ready yet is never timed. `0.0`: no limit. Default 60.0
+    /// (nginx's `send_timeout`).
+    pub send_tymeout: f64,
+    /// Most connections held; one more is answered 503 with
+    /// `Retry-After` and closed. Default: 90 % of the descriptor limit
+    /// (`RLIMIT_NOFILE`) less 64 kept for everything else, at least 16.
+    pub max_connections: usize,
     /// A streaming body is not pulled while this many bytes wait unsent on
     /// its connection. Default 1 MiB.
     pub high_water: usize,
@@ -60,13 +120,30 @@ pub struct HttpOpts {
 impl Default for HttpOpts {
     fn default() -> Self {
         HttpOpts {
-            limits: Limits::default(),
+            // A server buffers request bodies: 1 MiB (nginx's default),
+            // not the client's 16 MiB; larger ones go to an `Upload`.
+            limits: Limits {
+                max_body: 1 << 20,
+                ..Limits::default()
+            },
             json_errors: false,
             server_name: concat!("hio/", env!("CARGO_PKG_VERSION")).to_string(),
+            idle_tymeout: Server::TYMEOUT,
             head_tymeout: 10.0,
+            body_tymeout: 30.0,
+            send_tymeout: 60.0,
             high_water: 1 << 20,
+            max_connections: default_max_connections(),
         }
     }
+}
+
+/// 90 % of the soft descriptor limit, less 64 for listeners, files and
+/// the rest, at least 16.
+fn default_max_connections() -> usize {
+    let soft = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft);
+    let soft = usize::try_from(soft).unwrap_or(usize::MAX).min(1 << 20);
+    (soft.saturating_sub(64) / 10 * 9).max(16)
 }
 
 /// How a response body is delimited on the wire.
@@ -88,6 +165,8 @@ struct Writer {
     body: Body,
     head_sent: bool,
     mode: Mode,
+    /// End the (endless) stream at its next step: shutting down.
+    ending: bool,
 }
 
 /// What a writer did.
@@ -110,6 +189,7 @@ impl Writer {
             body,
             head_sent: false,
             mode: Mode::NoBody,
+            ending: false,
         }
     }
 
@@ -122,6 +202,13 @@ impl Writer {
     fn step(&mut self, out: &mut tcp::Remoter, opts: &HttpOpts) -> Step {
         if out.txbs().len() > opts.high_water {
             return Step::Pending;
+        }
+        if self.ending {
+            self.keep_alive = false;
+            if self.head_sent {
+                return self.finish(out);
+            }
+            self.body = Body::Empty;
         }
         if !self.head_sent {
             if let Body::Stream(stream) = &mut self.body {
@@ -302,11 +389,33 @@ enum Phase {
     /// Waiting for (the rest of) a request head.
     Head,
     /// Reading the body of this request.
-    Body(Box<RequestHead>),
+    Body(Box<Pending>),
     /// Writing a response.
     Respond(Box<Writer>),
     /// Done: close once everything queued is sent.
     Close,
+}
+
+/// A request whose body is arriving.
+struct Pending {
+    req: Request<()>,
+    framing: Framing,
+    keep_alive: bool,
+    /// The handler takes the body as it arrives instead.
+    upload: Option<Box<dyn Upload>>,
+}
+
+/// What a connection is waiting for, and so which tymeout applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait {
+    /// The next request (keep-alive idle).
+    Idle,
+    /// The rest of a request head.
+    Head,
+    /// The rest of a request body.
+    Body,
+    /// The client to read what is queued for it.
+    Send,
 }
 
 struct Conn {
@@ -315,6 +424,10 @@ struct Conn {
     chunked: Option<ChunkedDecoder>,
     /// Tyme the current request head started arriving.
     head_started: Option<f64>,
+    /// The tymeout armed, when it was armed, and its sequence number (a
+    /// heap entry with another number is stale).
+    wait: Option<(Wait, f64)>,
+    seq: u32,
 }
 
 impl Conn {
@@ -324,9 +437,29 @@ impl Conn {
             body: BytesMut::new(),
             chunked: None,
             head_started: None,
+            wait: None,
+            seq: 0,
+        }
+    }
+
+    /// The tymeout that applies now.
+    fn waiting(&self, r: &tcp::Remoter) -> Option<Wait> {
+        match self.phase {
+            Phase::Head if self.head_started.is_some() => Some(Wait::Head),
+            Phase::Head => Some(Wait::Idle),
+            Phase::Body(_) => Some(Wait::Body),
+            // A handler that is not ready is no one's fault: only a client
+            // that does not take what is queued for it is timed.
+            Phase::Respond(_) | Phase::Close if !r.txbs().is_empty() => Some(Wait::Send),
+            Phase::Respond(_) => None,
+            Phase::Close => Some(Wait::Send),
         }
     }
 }
+
+/// Most responses one connection gets per service, so that one client
+/// pipelining thousands of requests cannot hold up the others.
+const MAX_RESPONSES_PER_SERVICE: usize = 32;
 
 /// An HTTP/1.1 server on a non-blocking [`tcp::Server`]: HIO's `http.Server`.
 ///
@@ -337,6 +470,12 @@ impl Conn {
 /// close-delimited (HTTP/1.0). A streaming body is pulled one piece per
 /// service. Malformed requests get 400/413/431/501/505 and that connection
 /// is closed; the server goes on serving everyone else.
+///
+/// Per-connection state is keyed by [`ConnId`](tcp::ConnId), never by the
+/// peer's address: a new connection from the address of an old one starts
+/// afresh. Tymeouts ([`HttpOpts`]) are per phase: idle between requests,
+/// head, body, and send (a client that stops reading); a handler that is
+/// not ready yet is never timed out.
 ///
 /// ```
 /// use std::io::{Read, Write};
@@ -368,11 +507,15 @@ pub struct Server {
     tcp: tcp::Server,
     handler: Box<dyn Handler>,
     opts: HttpOpts,
-    conns: HashMap<SocketAddr, Conn>,
-    active: Vec<SocketAddr>,
-    drive: Vec<SocketAddr>,
+    conns: HashMap<ConnId, Conn>,
+    active: Vec<ConnId>,
+    drive: Vec<ConnId>,
     /// Connections to close as soon as their last bytes are sent.
-    closing: Vec<SocketAddr>,
+    closing: Vec<ConnId>,
+    /// Armed tymeouts: (due, (connection, sequence number)).
+    due: BinaryHeap<Reverse<Deadline<(ConnId, u32)>>>,
+    /// Draining for shutdown: no new requests are read.
+    draining: bool,
     tymth: Tymth,
 }
 
@@ -382,20 +525,22 @@ impl Server {
 
     /// A server on `addr` answering with `handler`.
     pub fn new(addr: SocketAddr, handler: impl Handler) -> Self {
-        let tcp_opts = ServerOpts {
-            tymeout: Self::TYMEOUT,
-            ..ServerOpts::default()
-        };
-        Server::with_opts(addr, handler, tcp_opts, HttpOpts::default())
+        Server::with_opts(addr, handler, ServerOpts::default(), HttpOpts::default())
     }
 
-    /// A server with TCP and HTTP options.
+    /// A server with TCP and HTTP options. The TCP idle tymeout is not
+    /// used: HTTP's own tymeouts ([`HttpOpts`]) know which phase a
+    /// connection is in (a connection waiting on its handler is not idle).
     pub fn with_opts(
         addr: SocketAddr,
         handler: impl Handler,
         tcp_opts: ServerOpts,
         opts: HttpOpts,
     ) -> Self {
+        let tcp_opts = ServerOpts {
+            tymeout: 0.0,
+            ..tcp_opts
+        };
         Server {
             tcp: tcp::Server::with_opts(addr, tcp_opts),
             handler: Box::new(handler),
@@ -404,23 +549,26 @@ impl Server {
             active: Vec::new(),
             drive: Vec::new(),
             closing: Vec::new(),
+            due: BinaryHeap::new(),
+            draining: false,
             tymth: Tymth::default(),
         }
     }
 
     /// Opens the listener.
     pub fn open(&mut self) -> Result<()> {
+        self.draining = false;
         self.tcp.open()
     }
 
     /// Closes the listener and every connection.
     pub fn close(&mut self) {
         self.tcp.close();
-        for peer in self.tcp.reap_peers() {
-            self.conns.remove(&peer);
-        }
+        self.tcp.reap_ids();
         self.conns.clear();
         self.active.clear();
+        self.closing.clear();
+        self.due.clear();
     }
 
     /// Whether the listener is open.
@@ -438,7 +586,12 @@ impl Server {
         &self.tcp
     }
 
-    /// Winds the server (idle and head tymeouts) onto a clock.
+    /// The HTTP options.
+    pub fn opts(&self) -> &HttpOpts {
+        &self.opts
+    }
+
+    /// Winds the server (its tymeouts) onto a clock.
     pub fn wind(&mut self, tymth: &Tymth) {
         self.tymth = tymth.clone();
         self.tcp.wind(tymth);
@@ -456,91 +609,228 @@ impl Server {
             .all(|c| matches!(c.phase, Phase::Head) && c.head_started.is_none())
     }
 
+    /// Starts a graceful shutdown: stops accepting, closes connections
+    /// that are between requests, and lets the requests in progress finish
+    /// (streams such as SSE are ended with their last chunk). Keep calling
+    /// [`service`](Server::service) until [`drained`](Server::drained), or
+    /// for as long as a drain deadline allows, then [`close`](Server::close).
+    ///
+    /// ```
+    /// use hio::http::{Body, Server};
+    /// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: http::Request<bytes::Bytes>| {
+    ///     http::Response::new(Body::from("hi"))
+    /// });
+    /// server.open()?;
+    /// server.shutdown();
+    /// server.service()?;
+    /// assert!(!server.is_open() && server.drained());
+    /// # Ok::<(), hio::Error>(())
+    /// ```
+    pub fn shutdown(&mut self) {
+        self.draining = true;
+        self.tcp.close_listener();
+        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+        for id in ids {
+            self.active.push(id);
+            if let Some(Conn {
+                phase: Phase::Respond(w),
+                ..
+            }) = self.conns.get_mut(&id)
+            {
+                w.keep_alive = false;
+                if let Body::Stream(s) = &w.body {
+                    w.ending = s.endless();
+                }
+            }
+        }
+    }
+
+    /// Whether a [`shutdown`](Server::shutdown) has finished: no
+    /// connection is left.
+    pub fn drained(&self) -> bool {
+        self.draining && self.tcp.is_empty()
+    }
+
     /// One service: accept, read, answer, send.
     pub fn service(&mut self) -> Result<()> {
         self.tcp.service_connects()?;
+        self.refuse_excess();
         self.tcp.service_receives()?;
         let mut drive = std::mem::take(&mut self.drive);
         drive.clear();
-        drive.extend(self.tcp.received());
+        drive.extend(self.tcp.accepted_ids());
+        drive.extend(self.tcp.received_ids());
+        // A close brings no data: look at every cut-off connection, or a
+        // half-sent request followed by EOF would hold its descriptor.
+        drive.extend(self.tcp.cutoff_ids());
         drive.append(&mut self.active);
         drive.sort_unstable();
         drive.dedup();
-        for &peer in &drive {
-            self.drive(peer);
+        for &id in &drive {
+            self.drive(id);
         }
         self.drive = drive;
         self.tcp.service_sends()?;
         // Close what the sends just finished, in this pass.
-        for peer in std::mem::take(&mut self.closing) {
-            match self.tcp.remoter(&peer) {
-                Some(r) if !r.txbs().is_empty() && r.is_open() => self.active.push(peer),
-                _ => {
-                    self.tcp.remove(&peer);
-                    self.conns.remove(&peer);
-                }
+        for id in std::mem::take(&mut self.closing) {
+            match self.tcp.get(id) {
+                Some(r) if !r.txbs().is_empty() && !r.is_broken() => self.active.push(id),
+                _ => self.forget(id),
             }
         }
-        self.tcp.service_tymeouts();
-        self.expire_heads();
-        for peer in self.tcp.reap_peers() {
-            self.conns.remove(&peer);
+        self.expire();
+        for id in self.tcp.reap_ids() {
+            self.conns.remove(&id);
         }
         Ok(())
     }
 
-    /// Gives 408 to connections whose request head is taking too long.
-    fn expire_heads(&mut self) {
-        if self.opts.head_tymeout <= 0.0 {
+    /// Closes a connection and drops its state.
+    fn forget(&mut self, id: ConnId) {
+        self.tcp.remove_id(id);
+        self.conns.remove(&id);
+    }
+
+    /// Answers 503 and closes connections accepted beyond
+    /// [`HttpOpts::max_connections`].
+    fn refuse_excess(&mut self) {
+        let over = self.tcp.len().saturating_sub(self.opts.max_connections);
+        if over == 0 {
+            return;
+        }
+        let newest: Vec<ConnId> = self.tcp.accepted_ids().collect();
+        for id in newest.into_iter().rev().take(over) {
+            tracing::warn!(
+                max = self.opts.max_connections,
+                "connection refused: at the connection limit"
+            );
+            let Some(r) = self.tcp.get_mut(id) else {
+                continue;
+            };
+            let e = HttpError::new(503)
+                .detail("too many connections")
+                .header(http::header::RETRY_AFTER, "1");
+            Writer::error(&e, self.opts.json_errors, Version::HTTP_11).step(r, &self.opts);
+            let mut conn = Conn::new();
+            conn.phase = Phase::Close;
+            self.conns.insert(id, conn);
+        }
+    }
+
+    /// Handles the tymeouts that are due.
+    fn expire(&mut self) {
+        let tyme = self.tymth.tyme();
+        while let Some(&Reverse(Deadline(due, (id, seq)))) = self.due.peek() {
+            if due > tyme {
+                break;
+            }
+            self.due.pop();
+            let (Some(conn), Some(r)) = (self.conns.get_mut(&id), self.tcp.get_mut(id)) else {
+                continue;
+            };
+            let Some((wait, _)) = conn.wait.filter(|_| conn.seq == seq) else {
+                continue;
+            };
+            match wait {
+                Wait::Idle => {
+                    tracing::debug!(peer = %r.peer(), "idle tymeout");
+                    self.forget(id);
+                }
+                Wait::Head | Wait::Body => {
+                    tracing::debug!(peer = %r.peer(), ?wait, "request tymeout: 408");
+                    // A response under way would be cut by a 408: only a
+                    // connection with nothing queued gets one.
+                    if r.txbs().is_empty() {
+                        let e = HttpError::new(408);
+                        Writer::error(&e, self.opts.json_errors, Version::HTTP_11)
+                            .step(r, &self.opts);
+                    }
+                    r.clear_rxbs();
+                    conn.phase = Phase::Close;
+                    conn.head_started = None;
+                    conn.wait = None;
+                    self.active.push(id);
+                }
+                Wait::Send => {
+                    let stalled = tyme - r.sent_at().max(conn.wait.map_or(0.0, |(_, at)| at));
+                    if r.txbs().is_empty() {
+                        conn.wait = None;
+                        self.active.push(id);
+                    } else if stalled < self.opts.send_tymeout {
+                        let next = tyme + (self.opts.send_tymeout - stalled);
+                        self.due.push(Reverse(Deadline(next, (id, seq))));
+                    } else {
+                        tracing::debug!(peer = %r.peer(), "send tymeout: client not reading");
+                        self.forget(id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Arms the tymeout that applies to a connection now, unless it is
+    /// armed already.
+    fn arm(&mut self, id: ConnId) {
+        let (Some(conn), Some(r)) = (self.conns.get_mut(&id), self.tcp.get(id)) else {
+            return;
+        };
+        let want = conn.waiting(r);
+        if want == conn.wait.map(|(w, _)| w) {
             return;
         }
         let tyme = self.tymth.tyme();
-        let late: Vec<SocketAddr> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| {
-                matches!(c.phase, Phase::Head)
-                    && c.head_started
-                        .is_some_and(|t| tyme - t >= self.opts.head_tymeout)
-            })
-            .map(|(p, _)| *p)
-            .collect();
-        for peer in late {
-            if let Some(r) = self.tcp.remoter_mut(&peer) {
-                let e = HttpError::new(408);
-                let mut w = Writer::error(&e, self.opts.json_errors, Version::HTTP_11);
-                w.step(r, &self.opts);
-                r.clear_rxbs();
-            }
-            if let Some(c) = self.conns.get_mut(&peer) {
-                c.phase = Phase::Close;
-                c.head_started = None;
-            }
-            self.active.push(peer);
+        conn.seq = conn.seq.wrapping_add(1);
+        conn.wait = want.map(|w| (w, tyme));
+        let Some(w) = want else { return };
+        let (from, span) = match w {
+            Wait::Idle => (tyme, self.opts.idle_tymeout),
+            Wait::Head => (conn.head_started.unwrap_or(tyme), self.opts.head_tymeout),
+            Wait::Body => (tyme, self.opts.body_tymeout),
+            Wait::Send => (tyme, self.opts.send_tymeout),
+        };
+        if span > 0.0 {
+            self.due
+                .push(Reverse(Deadline(from + span, (id, conn.seq))));
         }
     }
 
     /// Advances one connection as far as it can go now, and closes it when
     /// it is finished.
-    fn drive(&mut self, peer: SocketAddr) {
-        if self.advance(peer) {
-            self.tcp.remove(&peer);
-            self.conns.remove(&peer);
+    fn drive(&mut self, id: ConnId) {
+        if self.advance(id) {
+            self.forget(id);
+        } else {
+            self.arm(id);
         }
     }
 
     /// Advances one connection; true when it should be closed now.
-    fn advance(&mut self, peer: SocketAddr) -> bool {
-        let Some(r) = self.tcp.remoter_mut(&peer) else {
-            self.conns.remove(&peer);
+    fn advance(&mut self, id: ConnId) -> bool {
+        let Some(r) = self.tcp.get_mut(id) else {
+            self.conns.remove(&id);
             return false;
         };
-        let conn = self.conns.entry(peer).or_insert_with(Conn::new);
+        if r.is_broken() {
+            // Reset, failed send or closed here: nothing can reach the
+            // client any more, so stop working for it.
+            return true;
+        }
+        let conn = self.conns.entry(id).or_insert_with(Conn::new);
         let opts = &self.opts;
         let tyme = self.tymth.tyme();
+        let mut answered = 0;
         loop {
             match &mut conn.phase {
                 Phase::Head => {
+                    if self.draining {
+                        r.clear_rxbs();
+                        conn.phase = Phase::Close;
+                        continue;
+                    }
+                    if answered >= MAX_RESPONSES_PER_SERVICE {
+                        self.active.push(id);
+                        return false;
+                    }
                     if r.rxbs().is_empty() {
                         conn.head_started = None;
                         if r.cutoff() {
@@ -550,7 +840,13 @@ impl Server {
                         return false;
                     }
                     conn.head_started.get_or_insert(tyme);
-                    match parse_request_head(r.rxbs(), &opts.limits) {
+                    // Bodies are checked against the limit below, once the
+                    // handler has said whether it takes the body as a stream.
+                    let unbounded = Limits {
+                        max_body: usize::MAX,
+                        ..opts.limits
+                    };
+                    match parse_request_head(r.rxbs(), &unbounded) {
                         Ok(None) => {
                             if r.cutoff() {
                                 // Half a request and then EOF: nothing to answer.
@@ -561,14 +857,23 @@ impl Server {
                             return false;
                         }
                         Ok(Some((head, n))) => {
-                            r.rxbs_mut().drain(..n);
+                            r.consume(n);
                             conn.head_started = None;
-                            if head.expect_continue && head.framing != Framing::None {
-                                r.tx(b"HTTP/1.1 100 Continue\r\n\r\n");
+                            let expect = head.expect_continue;
+                            match begin(self.handler.as_mut(), head, id, r.peer(), opts) {
+                                Ok(pending) => {
+                                    if expect && pending.framing != Framing::None {
+                                        r.tx(b"HTTP/1.1 100 Continue\r\n\r\n");
+                                    }
+                                    conn.body.clear();
+                                    conn.chunked = None;
+                                    conn.phase = Phase::Body(pending);
+                                }
+                                Err(e) => {
+                                    conn.phase = Phase::Respond(Box::new(reject(&e, opts)));
+                                    r.clear_rxbs();
+                                }
                             }
-                            conn.body.clear();
-                            conn.chunked = None;
-                            conn.phase = Phase::Body(Box::new(head));
                         }
                         Err(e) => {
                             conn.phase = Phase::Respond(Box::new(reject(&e, opts)));
@@ -576,14 +881,45 @@ impl Server {
                         }
                     }
                 }
-                Phase::Body(head) => {
-                    match read_body(
-                        head.framing,
-                        r.rxbs_mut(),
+                Phase::Body(pending) => {
+                    let limits = if pending.upload.is_some() {
+                        Limits {
+                            max_body: usize::MAX,
+                            ..opts.limits
+                        }
+                    } else {
+                        opts.limits
+                    };
+                    if let (Framing::Length(len), None) = (pending.framing, &pending.upload)
+                        && conn.body.capacity() == 0
+                    {
+                        // Exactly the promised size: a doubling buffer would
+                        // hold up to twice it while the body trickles in.
+                        conn.body.reserve(len as usize);
+                    }
+                    let read = read_body(
+                        pending.framing,
+                        r.rxbs(),
                         &mut conn.body,
                         &mut conn.chunked,
-                        &opts.limits,
-                    ) {
+                        &limits,
+                    );
+                    let read = match read {
+                        Ok((used, done)) => {
+                            r.consume(used);
+                            match pending.upload.as_mut() {
+                                Some(up) if !conn.body.is_empty() => {
+                                    let chunk = conn.body.split();
+                                    up.data(&chunk)
+                                        .map(|()| done)
+                                        .map_err(|e| ParseError::new(e.status, e.detail.clone()))
+                                }
+                                _ => Ok(done),
+                            }
+                        }
+                        Err(e) => Err(e),
+                    };
+                    match read {
                         Ok(false) => {
                             if r.cutoff() {
                                 r.clear_rxbs();
@@ -593,14 +929,16 @@ impl Server {
                             return false;
                         }
                         Ok(true) => {
-                            let Phase::Body(head) =
+                            let Phase::Body(pending) =
                                 std::mem::replace(&mut conn.phase, Phase::Close)
                             else {
                                 unreachable!("matched above")
                             };
                             let body = conn.body.split().freeze();
-                            let writer = respond(self.handler.as_mut(), *head, body, peer, opts);
+                            conn.body = BytesMut::new();
+                            let writer = respond(self.handler.as_mut(), *pending, body, opts);
                             conn.phase = Phase::Respond(Box::new(writer));
+                            answered += 1;
                         }
                         Err(e) => {
                             conn.phase = Phase::Respond(Box::new(reject(&e, opts)));
@@ -614,9 +952,12 @@ impl Server {
                         // disconnecting): stop producing for it.
                         return true;
                     }
+                    if self.draining {
+                        writer.keep_alive = false;
+                    }
                     match writer.step(r, opts) {
                         Step::Pending => {
-                            self.active.push(peer);
+                            self.active.push(id);
                             return false;
                         }
                         Step::Done => {
@@ -629,16 +970,74 @@ impl Server {
                     }
                 }
                 Phase::Close => {
-                    // Let the queued bytes go, then close.
-                    if r.txbs().is_empty() || !r.is_open() {
+                    // Let the queued bytes go, then close; what arrives
+                    // meanwhile is not kept.
+                    r.clear_rxbs();
+                    if r.txbs().is_empty() {
                         return true;
                     }
-                    self.closing.push(peer);
+                    self.closing.push(id);
                     return false;
                 }
             }
         }
     }
+}
+
+/// Turns a parsed head into a pending request: asks the handler whether it
+/// takes the body as a stream, and checks the body limit if not.
+fn begin(
+    handler: &mut dyn Handler,
+    head: RequestHead,
+    id: ConnId,
+    peer: SocketAddr,
+    opts: &HttpOpts,
+) -> std::result::Result<Box<Pending>, ParseError> {
+    let RequestHead {
+        method,
+        uri,
+        version,
+        headers,
+        framing,
+        keep_alive,
+        ..
+    } = head;
+    let mut req = Request::new(());
+    *req.method_mut() = method;
+    *req.uri_mut() = uri;
+    *req.version_mut() = version;
+    *req.headers_mut() = headers;
+    req.extensions_mut().insert(Peer(peer));
+    req.extensions_mut().insert(id);
+    let upload = if framing == Framing::None {
+        None
+    } else {
+        match catch_unwind(AssertUnwindSafe(|| handler.upload(&req))) {
+            Ok(up) => up,
+            Err(_) => {
+                tracing::error!(%peer, "upload handler panicked");
+                return Err(ParseError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "upload handler failed",
+                ));
+            }
+        }
+    };
+    if upload.is_none()
+        && let Framing::Length(len) = framing
+        && len > opts.limits.max_body as u64
+    {
+        return Err(ParseError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        ));
+    }
+    Ok(Box::new(Pending {
+        req,
+        framing,
+        keep_alive,
+        upload,
+    }))
 }
 
 /// The response to a request that could not be parsed.
@@ -647,37 +1046,26 @@ fn reject(e: &ParseError, opts: &HttpOpts) -> Writer {
     Writer::error(&err, opts.json_errors, Version::HTTP_11)
 }
 
-/// Builds the request, calls the handler (a panic in it becomes a 500),
-/// and sets up the response.
-fn respond(
-    handler: &mut dyn Handler,
-    head: RequestHead,
-    body: Bytes,
-    peer: SocketAddr,
-    opts: &HttpOpts,
-) -> Writer {
-    let RequestHead {
-        method,
-        uri,
-        version,
-        headers,
+/// Calls the handler with the finished request (a panic in it becomes a
+/// 500), or finishes an upload, and sets up the response.
+fn respond(handler: &mut dyn Handler, pending: Pending, body: Bytes, opts: &HttpOpts) -> Writer {
+    let Pending {
+        req,
         keep_alive,
+        upload,
         ..
-    } = head;
-    let head_request = method == Method::HEAD;
-    let mut req = Request::new(body);
-    *req.method_mut() = method;
-    *req.uri_mut() = uri;
-    *req.version_mut() = version;
-    *req.headers_mut() = headers;
-    req.extensions_mut().insert(Peer(peer));
-    let res = match catch_unwind(AssertUnwindSafe(|| handler.handle(req))) {
-        Ok(res) => res,
-        Err(_) => {
-            tracing::error!(%peer, "request handler panicked");
-            HttpError::new(500).response(opts.json_errors)
-        }
-    };
+    } = pending;
+    let version = req.version();
+    let head_request = req.method() == Method::HEAD;
+    let peer = req.extensions().get::<Peer>().map(|p| p.0);
+    let res = catch_unwind(AssertUnwindSafe(|| match upload {
+        Some(up) => up.finish(req),
+        None => handler.handle(req.map(|()| body)),
+    }));
+    let res = res.unwrap_or_else(|_| {
+        tracing::error!(?peer, "request handler panicked");
+        HttpError::new(500).response(opts.json_errors)
+    });
     let mut w = Writer::new(res, version, head_request, keep_alive);
     if w.headers
         .get(CONNECTION)

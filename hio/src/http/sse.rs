@@ -224,6 +224,10 @@ impl BodyStream for Stream {
             Piece::Data(Bytes::new())
         }
     }
+
+    fn endless(&self) -> bool {
+        true
+    }
 }
 
 /// The incremental event-stream parser of an SSE client (HIO's

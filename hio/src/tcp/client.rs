@@ -166,22 +166,30 @@ impl Client {
 
     /// Bytes received and not yet taken.
     pub fn rxbs(&self) -> &[u8] {
-        &self.link.rxbs
+        self.link.rx()
     }
 
-    /// The receive buffer, to consume from.
+    /// The receive buffer, to edit in place. To take bytes from the
+    /// front, [`consume`](Self::consume) is cheaper.
     pub fn rxbs_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.link.rxbs
+        self.link.rx_vec()
+    }
+
+    /// Takes the first `n` received bytes (all, if fewer), in amortized
+    /// constant time per byte: parse from [`rxbs`](Self::rxbs), then
+    /// consume what was parsed.
+    pub fn consume(&mut self, n: usize) {
+        self.link.consume(n);
     }
 
     /// Takes everything received so far.
     pub fn take_rxbs(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.link.rxbs)
+        self.link.take_rx()
     }
 
     /// Empties the receive buffer.
     pub fn clear_rxbs(&mut self) {
-        self.link.rxbs.clear();
+        self.link.clear_rx();
     }
 
     /// Bytes queued and not yet sent.
@@ -220,6 +228,7 @@ impl Client {
         self.close();
         self.link.cutoff = false;
         self.link.eof = false;
+        self.link.broken = false;
         let socket = Socket::new(Domain::for_address(self.addr), Type::STREAM, None)?;
         socket.set_reuse_address(true)?;
         socket.set_nonblocking(true)?;
@@ -300,6 +309,7 @@ impl Client {
                     self.connected = true;
                     self.link.cutoff = false;
                     self.link.eof = false;
+                    self.link.broken = false;
                     self.one.readable = true;
                     self.one.writable = true;
                 }

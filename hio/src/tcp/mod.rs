@@ -26,7 +26,7 @@ use crate::wiring::WireLog;
 
 pub use client::{Client, ClientOpts};
 pub use doers::{ClientDoer, EchoServerDoer, ServerDoer};
-pub use server::{Remoter, Server, ServerOpts};
+pub use server::{ConnId, Remoter, Server, ServerOpts};
 
 /// A [`WireLog`] shared by the connections that record into it.
 pub type Tap = Rc<RefCell<WireLog>>;
@@ -76,13 +76,18 @@ pub(crate) fn fault(err: &io::Error) -> Fault {
 /// so the same logic can run over any byte stream.
 #[derive(Debug, Default)]
 pub(crate) struct Link {
-    pub(crate) rxbs: Vec<u8>,
+    /// Bytes received and not yet taken are `rxbs[rx_start..]`.
+    rxbs: Vec<u8>,
+    rx_start: usize,
     /// Bytes queued to send are `txbs[sent..]`.
     pub(crate) txbs: Vec<u8>,
     sent: usize,
     pub(crate) cutoff: bool,
     /// The peer closed its sending side (EOF seen).
     pub(crate) eof: bool,
+    /// A receive or send failed: the connection is gone both ways (reset,
+    /// broken pipe), unlike a bare EOF, after which sending still works.
+    pub(crate) broken: bool,
 }
 
 /// How a greedy receive ended.
@@ -94,6 +99,49 @@ pub(crate) struct Received {
 }
 
 impl Link {
+    /// Bytes received and not yet taken.
+    pub(crate) fn rx(&self) -> &[u8] {
+        &self.rxbs[self.rx_start..]
+    }
+
+    /// The receive buffer as a `Vec`, for callers that edit it directly.
+    pub(crate) fn rx_vec(&mut self) -> &mut Vec<u8> {
+        self.compact();
+        &mut self.rxbs
+    }
+
+    /// Takes everything received so far.
+    pub(crate) fn take_rx(&mut self) -> Vec<u8> {
+        self.compact();
+        std::mem::take(&mut self.rxbs)
+    }
+
+    /// Drops everything received so far.
+    pub(crate) fn clear_rx(&mut self) {
+        self.rxbs.clear();
+        self.rx_start = 0;
+    }
+
+    /// Marks the first `n` received bytes as taken. The taken prefix is
+    /// reclaimed only once it outweighs the rest, so a parser that takes
+    /// small messages from a large buffer costs linear time, not
+    /// quadratic (one `drain` per message would move the whole rest).
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.rx_start = (self.rx_start + n).min(self.rxbs.len());
+        if self.rx_start == self.rxbs.len() {
+            self.clear_rx();
+        } else if self.rx_start > 64 * 1024 && self.rx_start * 2 > self.rxbs.len() {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        if self.rx_start > 0 {
+            self.rxbs.drain(..self.rx_start);
+            self.rx_start = 0;
+        }
+    }
+
     /// Reads until the stream would block, ends, or `rxbs` reaches `limit`.
     pub(crate) fn receive_all<S: Read>(
         &mut self,
@@ -108,7 +156,7 @@ impl Link {
             return got;
         }
         loop {
-            if self.rxbs.len() >= limit {
+            if self.rxbs.len() - self.rx_start >= limit {
                 got.more = true;
                 return got;
             }
@@ -138,6 +186,7 @@ impl Link {
                     Fault::Gone => {
                         tracing::debug!(error = %e, "receive: peer gone");
                         self.cutoff = true;
+                        self.broken = true;
                         return got;
                     }
                 },
@@ -174,6 +223,7 @@ impl Link {
                     Fault::Retry => continue,
                     Fault::Gone => {
                         self.cutoff = true;
+                        self.broken = true;
                         return 0;
                     }
                 },
@@ -193,13 +243,17 @@ impl Link {
     /// Moves everything received to the transmit queue, swapping buffers
     /// instead of copying when nothing is queued.
     pub(crate) fn echo(&mut self) {
-        if self.pending().is_empty() {
+        if self.pending().is_empty() && self.rx_start == 0 {
             std::mem::swap(&mut self.rxbs, &mut self.txbs);
             self.sent = 0;
             self.rxbs.clear();
         } else {
-            self.txbs.extend_from_slice(&self.rxbs);
-            self.rxbs.clear();
+            if self.sent == self.txbs.len() {
+                self.txbs.clear();
+                self.sent = 0;
+            }
+            self.txbs.extend_from_slice(&self.rxbs[self.rx_start..]);
+            self.clear_rx();
         }
     }
 
@@ -233,6 +287,7 @@ impl Link {
                     Fault::Gone => {
                         tracing::debug!(error = %e, "send: peer gone");
                         self.cutoff = true;
+                        self.broken = true;
                         self.txbs.clear();
                         self.sent = 0;
                         break;

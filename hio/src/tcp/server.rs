@@ -13,7 +13,7 @@ use socket2::{Domain, Socket, Type};
 use super::{BUF_SIZE, Link, Tap, tune};
 use crate::error::{Error, Result};
 use crate::rt::{Moving, Reactor, Registration};
-use crate::tyming::Tymth;
+use crate::tyming::{Deadline, Tymth};
 
 /// Key of the listening socket in the reactor.
 const LISTENER: u32 = u32::MAX;
@@ -38,6 +38,12 @@ pub struct ServerOpts {
     /// `rxbs`; reading resumes when the application takes them. Default
     /// 16 MiB.
     pub rx_limit: usize,
+    /// Stop reading a connection while more than this many bytes wait
+    /// unsent in its `txbs` (a peer that sends but does not read, to an
+    /// echo or any server that answers what it reads); reading resumes
+    /// once the queue drains below half of it. `0`: no limit. Default
+    /// 1 MiB.
+    pub tx_high_water: usize,
 }
 
 impl Default for ServerOpts {
@@ -48,8 +54,37 @@ impl Default for ServerOpts {
             tymeout: Server::TYMEOUT,
             nodelay: true,
             rx_limit: 16 << 20,
+            tx_high_water: 1 << 20,
         }
     }
+}
+
+/// The identity of one accepted connection of a [`Server`]: its slot and
+/// the slot's generation. Two connections never share one while the server
+/// lives (short of 2^32 reuses of a slot), whereas a peer address is
+/// reused by a new connection as soon as the old one is gone (or sooner,
+/// behind NAT). Key per-connection state by this, never by address.
+///
+/// ```
+/// use hio::tcp::{Client, Server};
+///
+/// let mut server = Server::new("127.0.0.1:0".parse().unwrap());
+/// server.open()?;
+/// let mut client = Client::new(server.local_addr().unwrap());
+/// while server.is_empty() {
+///     client.service()?;
+///     server.service()?;
+/// }
+/// let id = server.remoters().next().unwrap().id();
+/// assert_eq!(server.get(id).unwrap().id(), id);
+/// server.remove_id(id);
+/// assert!(server.get(id).is_none());
+/// # Ok::<(), hio::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId {
+    slot: u32,
+    generation: u32,
 }
 
 /// One accepted connection of a [`Server`]: HIO's `Remoter`.
@@ -61,6 +96,9 @@ pub struct Remoter {
     tymeout: f64,
     /// Tyme of the last traffic (for the idle tymeout).
     stamp: f64,
+    /// Tyme bytes last left (or the connection was accepted).
+    sent_at: f64,
+    slot: u32,
     generation: u32,
     queued_rx: bool,
     queued_tx: bool,
@@ -68,9 +106,37 @@ pub struct Remoter {
     reaping: bool,
     /// The peer closed its side: the next read goes to the end.
     hup: bool,
+    /// Reading is paused while too much waits unsent.
+    parked: bool,
 }
 
 impl Remoter {
+    /// This connection's identity.
+    pub fn id(&self) -> ConnId {
+        ConnId {
+            slot: self.slot,
+            generation: self.generation,
+        }
+    }
+
+    /// Whether the connection is broken both ways (reset, failed send, or
+    /// closed here), as opposed to a peer that only closed its sending
+    /// side and may still read what it is sent.
+    pub fn is_broken(&self) -> bool {
+        self.link.broken || self.stream.is_none()
+    }
+
+    /// Whether the peer closed its sending side (EOF read).
+    pub fn is_eof(&self) -> bool {
+        self.link.eof
+    }
+
+    /// Tyme at which bytes last left on this connection (or it was
+    /// accepted): how long a queued response has made no progress.
+    pub fn sent_at(&self) -> f64 {
+        self.sent_at
+    }
+
     /// The peer's address (HIO's `ca`).
     #[doc(alias = "ca")]
     pub fn peer(&self) -> SocketAddr {
@@ -87,22 +153,30 @@ impl Remoter {
 
     /// Bytes received and not yet taken.
     pub fn rxbs(&self) -> &[u8] {
-        &self.link.rxbs
+        self.link.rx()
     }
 
-    /// The receive buffer, to consume from.
+    /// The receive buffer, to edit in place. To take bytes from the
+    /// front, [`consume`](Self::consume) is cheaper.
     pub fn rxbs_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.link.rxbs
+        self.link.rx_vec()
+    }
+
+    /// Takes the first `n` received bytes (all, if fewer), in amortized
+    /// constant time per byte: parse from [`rxbs`](Self::rxbs), then
+    /// consume what was parsed.
+    pub fn consume(&mut self, n: usize) {
+        self.link.consume(n);
     }
 
     /// Takes everything received so far.
     pub fn take_rxbs(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.link.rxbs)
+        self.link.take_rx()
     }
 
     /// Empties the receive buffer.
     pub fn clear_rxbs(&mut self) {
-        self.link.rxbs.clear();
+        self.link.clear_rx();
     }
 
     /// Bytes queued and not yet sent.
@@ -176,7 +250,12 @@ pub struct Server {
     slots: Vec<Option<Remoter>>,
     generations: Vec<u32>,
     free: Vec<u32>,
+    /// The newest connection from each address, for HIO's lookups by
+    /// address; an older one from the same address stays reachable by id.
     by_peer: HashMap<SocketAddr, u32>,
+    count: usize,
+    accepted: Vec<u32>,
+    parked: Vec<u32>,
     reg: Registration,
     scratch: Vec<u8>,
     acceptable: bool,
@@ -184,30 +263,10 @@ pub struct Server {
     tx_ready: Vec<u32>,
     received: Vec<u32>,
     cutoffs: Vec<u32>,
-    idle: BinaryHeap<Reverse<Deadline>>,
+    /// Idle-tymeout checks: (tyme, (slot, generation)).
+    idle: BinaryHeap<Reverse<Deadline<(u32, u32)>>>,
     tymth: Tymth,
     tap: Option<Tap>,
-}
-
-/// An idle-tymeout check: (tyme, slot, generation).
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Deadline(f64, u32, u32);
-
-impl Eq for Deadline {}
-
-impl PartialOrd for Deadline {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Deadline {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0
-            .total_cmp(&other.0)
-            .then(self.1.cmp(&other.1))
-            .then(self.2.cmp(&other.2))
-    }
 }
 
 impl Drop for Server {
@@ -221,7 +280,7 @@ impl std::fmt::Debug for Server {
         f.debug_struct("Server")
             .field("addr", &self.addr)
             .field("bound", &self.bound)
-            .field("connections", &self.by_peer.len())
+            .field("connections", &self.count)
             .finish()
     }
 }
@@ -248,6 +307,9 @@ impl Server {
             generations: Vec::new(),
             free: Vec::new(),
             by_peer: HashMap::new(),
+            count: 0,
+            accepted: Vec::new(),
+            parked: Vec::new(),
             reg: Registration::new(),
             scratch,
             acceptable: false,
@@ -370,6 +432,15 @@ impl Server {
         self.acceptable = false;
     }
 
+    /// Closes the listener only: no new connections, the open ones go on
+    /// (a graceful shutdown).
+    pub fn close_listener(&mut self) {
+        if let Some(mut l) = self.listener.take() {
+            self.reg.deregister(&mut l);
+        }
+        self.acceptable = false;
+    }
+
     fn close_slot(&mut self, key: u32) {
         if let Some(r) = self.slots[key as usize].as_mut()
             && let Some(s) = r.stream.take()
@@ -387,12 +458,52 @@ impl Server {
 
     /// Number of connections held.
     pub fn len(&self) -> usize {
-        self.by_peer.len()
+        self.count
     }
 
     /// Whether no connection is held.
     pub fn is_empty(&self) -> bool {
-        self.by_peer.is_empty()
+        self.count == 0
+    }
+
+    /// The connection `id`, if it is still held.
+    pub fn get(&self, id: ConnId) -> Option<&Remoter> {
+        match self.slots.get(id.slot as usize) {
+            Some(Some(r)) if r.generation == id.generation => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The connection `id`, to read from or queue data on. It is serviced
+    /// for sending at the next service.
+    pub fn get_mut(&mut self, id: ConnId) -> Option<&mut Remoter> {
+        self.get(id)?;
+        self.mark_tx(id.slot);
+        self.slots[id.slot as usize].as_mut()
+    }
+
+    /// Connections accepted by the last
+    /// [`service_connects`](Server::service_connects).
+    pub fn accepted_ids(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.ids_of(&self.accepted)
+    }
+
+    /// Connections that received data in the last
+    /// [`service_receives`](Server::service_receives).
+    pub fn received_ids(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.ids_of(&self.received)
+    }
+
+    /// Connections that are cut off and not yet removed: an owner that
+    /// keeps state per connection looks at these to release it, since a
+    /// close brings no data.
+    pub fn cutoff_ids(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.ids_of(&self.cutoffs)
+    }
+
+    fn ids_of<'a>(&'a self, keys: &'a [u32]) -> impl Iterator<Item = ConnId> + 'a {
+        keys.iter()
+            .filter_map(|&k| self.slots.get(k as usize)?.as_ref().map(Remoter::id))
     }
 
     /// Every connection, in no particular order.
@@ -435,20 +546,34 @@ impl Server {
     /// Closes and forgets the connection from `peer` (HIO's `removeIx`).
     #[doc(alias = "removeIx")]
     pub fn remove(&mut self, peer: &SocketAddr) -> Option<Remoter> {
-        let key = self.by_peer.remove(peer)?;
+        let key = *self.by_peer.get(peer)?;
+        self.remove_slot(key)
+    }
+
+    /// Closes and forgets the connection `id`.
+    pub fn remove_id(&mut self, id: ConnId) -> Option<Remoter> {
+        self.get(id)?;
+        self.remove_slot(id.slot)
+    }
+
+    fn remove_slot(&mut self, key: u32) -> Option<Remoter> {
         self.close_slot(key);
-        let r = self.slots[key as usize].take();
+        let r = self.slots[key as usize].take()?;
+        if self.by_peer.get(&r.peer) == Some(&key) {
+            self.by_peer.remove(&r.peer);
+        }
+        self.count -= 1;
         self.generations[key as usize] = self.generations[key as usize].wrapping_add(1);
         self.free.push(key);
         // Deadlines of removed connections linger in the heap until due;
         // with tyme standing still they never are, so sweep them out.
-        if self.idle.len() > 2 * self.by_peer.len() + 64 {
+        if self.idle.len() > 2 * self.count + 64 {
             let slots = &self.slots;
-            self.idle.retain(|Reverse(Deadline(_, k, g))| {
+            self.idle.retain(|Reverse(Deadline(_, (k, g)))| {
                 matches!(slots.get(*k as usize), Some(Some(r)) if r.generation == *g)
             });
         }
-        r
+        Some(r)
     }
 
     /// Removes connections that are cut off, have nothing left to read and
@@ -460,6 +585,15 @@ impl Server {
 
     /// [`reap`](Server::reap), returning the peers removed.
     pub fn reap_peers(&mut self) -> Vec<SocketAddr> {
+        self.reap_with(|r| r.peer)
+    }
+
+    /// [`reap`](Server::reap), returning the connections removed.
+    pub fn reap_ids(&mut self) -> Vec<ConnId> {
+        self.reap_with(Remoter::id)
+    }
+
+    fn reap_with<T>(&mut self, what: impl Fn(&Remoter) -> T) -> Vec<T> {
         let mut removed = Vec::new();
         if self.cutoffs.is_empty() {
             return removed;
@@ -469,10 +603,9 @@ impl Server {
             let Some(r) = self.slots[key as usize].as_mut() else {
                 continue;
             };
-            if r.link.rxbs.is_empty() && r.link.pending().is_empty() {
-                let peer = r.peer;
-                self.remove(&peer);
-                removed.push(peer);
+            if r.link.rx().is_empty() && r.link.pending().is_empty() {
+                removed.push(what(r));
+                self.remove_slot(key);
             } else {
                 keep.push(key);
             }
@@ -532,6 +665,7 @@ impl Server {
     #[doc(alias = "serviceConnects")]
     pub fn service_connects(&mut self) -> Result<()> {
         self.refresh()?;
+        self.accepted.clear();
         if !self.acceptable {
             return Ok(());
         }
@@ -567,14 +701,9 @@ impl Server {
         if !cfg!(target_os = "linux") {
             tune(&stream, self.opts.buf_size, self.opts.nodelay);
         }
-        if let Some(old) = self.by_peer.get(&peer).copied() {
-            let old_peer = peer;
-            self.close_slot(old);
-            self.by_peer.remove(&old_peer);
-            self.slots[old as usize] = None;
-            self.generations[old as usize] = self.generations[old as usize].wrapping_add(1);
-            self.free.push(old);
-        }
+        // An older connection from the same address (its reset not yet
+        // read, or NAT) keeps its slot and state: it is found by its id,
+        // and goes when it is reaped, never handed to the newcomer.
         let key = match self.free.pop() {
             Some(k) => k,
             None => {
@@ -599,21 +728,25 @@ impl Server {
             link: Link::default(),
             tymeout: self.opts.tymeout,
             stamp,
+            sent_at: stamp,
+            slot: key,
             generation,
             queued_rx: true,
             queued_tx: false,
             received: false,
             reaping: false,
             hup: false,
+            parked: false,
         });
         // Data may already be waiting: read it at once.
         self.rx_ready.push(key);
         self.by_peer.insert(peer, key);
+        self.accepted.push(key);
+        self.count += 1;
         if self.opts.tymeout > 0.0 {
             self.idle.push(Reverse(Deadline(
                 stamp + self.opts.tymeout,
-                key,
-                generation,
+                (key, generation),
             )));
         }
     }
@@ -640,6 +773,16 @@ impl Server {
             let Some(stream) = r.stream.as_mut() else {
                 continue;
             };
+            let high = self.opts.tx_high_water;
+            if high > 0 && r.link.pending().len() > high && !r.link.eof {
+                // Back-pressure: what it sends waits in the kernel (and
+                // then in the peer) until it reads what it was sent.
+                if !r.parked {
+                    r.parked = true;
+                    self.parked.push(key);
+                }
+                continue;
+            }
             let tap = self.tap.as_ref().map(|t| (t, r.peer));
             let got = r
                 .link
@@ -688,6 +831,7 @@ impl Server {
             let tap = self.tap.as_ref().map(|t| (t, r.peer));
             if r.link.send_all(stream, tap) > 0 {
                 r.stamp = tyme;
+                r.sent_at = tyme;
             }
             if r.link.cutoff && !r.reaping {
                 r.reaping = true;
@@ -696,14 +840,48 @@ impl Server {
         }
         self.tx_ready = ready;
         self.tx_ready.clear();
+        self.unpark();
         Ok(())
+    }
+
+    /// Resumes reading the parked connections whose send queue has drained
+    /// below half the high-water mark (or that are gone).
+    fn unpark(&mut self) {
+        if self.parked.is_empty() {
+            return;
+        }
+        let low = self.opts.tx_high_water / 2;
+        let mut i = 0;
+        while i < self.parked.len() {
+            let key = self.parked[i];
+            let resume = match self.slots.get_mut(key as usize) {
+                Some(Some(r)) if r.parked => {
+                    if r.link.pending().len() <= low || r.stream.is_none() {
+                        r.parked = false;
+                        true
+                    } else {
+                        false
+                    }
+                }
+                _ => {
+                    self.parked.swap_remove(i);
+                    continue;
+                }
+            };
+            if resume {
+                self.parked.swap_remove(i);
+                self.mark_rx(key);
+            } else {
+                i += 1;
+            }
+        }
     }
 
     /// Closes connections idle for longer than their tymeout. Costs nothing
     /// for connections that are not due.
     pub fn service_tymeouts(&mut self) {
         let tyme = self.tymth.tyme();
-        while let Some(&Reverse(Deadline(due, key, generation))) = self.idle.peek() {
+        while let Some(&Reverse(Deadline(due, (key, generation)))) = self.idle.peek() {
             if due > tyme {
                 break;
             }
@@ -716,7 +894,7 @@ impl Server {
             }
             let next = r.stamp + r.tymeout;
             if next > tyme {
-                self.idle.push(Reverse(Deadline(next, key, generation)));
+                self.idle.push(Reverse(Deadline(next, (key, generation))));
                 continue;
             }
             tracing::debug!(peer = %r.peer, "idle tymeout");
@@ -730,7 +908,7 @@ impl Server {
         for i in 0..self.received.len() {
             let key = self.received[i];
             if let Some(Some(r)) = self.slots.get_mut(key as usize) {
-                if r.link.rxbs.is_empty() {
+                if r.link.rx().is_empty() {
                     continue;
                 }
                 r.link.echo();
