@@ -157,13 +157,22 @@ fn framing(headers: &HeaderMap, response: bool) -> Result<Framing, ParseError> {
     let te = headers.get_all(http::header::TRANSFER_ENCODING);
     if te.iter().next().is_some() {
         // The last coding must be chunked; anything else has no knowable end.
-        let last = te
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|t| !t.is_empty())
-            .unwrap_or("");
+        let codings = || {
+            te.iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+        };
+        let last = codings().last().unwrap_or("");
+        let chunked = codings()
+            .filter(|t| t.eq_ignore_ascii_case("chunked"))
+            .count();
+        if !response && chunked > 1 {
+            // RFC 9112 §6.1: chunked at most once; a proxy may read the
+            // framing otherwise (request smuggling).
+            return Err(ParseError::bad("chunked applied more than once"));
+        }
         if last.eq_ignore_ascii_case("chunked") {
             return Ok(Framing::Chunked);
         }
@@ -219,17 +228,49 @@ fn parse_length(v: &HeaderValue) -> Result<u64, ParseError> {
     Ok(n)
 }
 
+/// Most CR and LF bytes tolerated before a request line (four empty lines).
+const MAX_LEADING_EMPTY: usize = 8;
+
+/// RFC 9112 §3.2: an HTTP/1.1 request has exactly one `Host`, and no
+/// request has two; the value is a host and optional port (or empty).
+fn check_host(headers: &HeaderMap, version: Version) -> Result<(), ParseError> {
+    let mut hosts = headers.get_all(http::header::HOST).iter();
+    let Some(host) = hosts.next() else {
+        return if version == Version::HTTP_10 {
+            Ok(())
+        } else {
+            Err(ParseError::bad("missing Host header"))
+        };
+    };
+    if hosts.next().is_some() {
+        return Err(ParseError::bad("more than one Host header"));
+    }
+    let v = host.as_bytes();
+    let valid = v.is_empty()
+        || (!v.iter().any(|&b| b == b'@' || b.is_ascii_whitespace())
+            && http::uri::Authority::try_from(v).is_ok());
+    if valid {
+        Ok(())
+    } else {
+        Err(ParseError::bad("invalid Host header"))
+    }
+}
+
 /// Parses a request head from the front of `buf`. `Ok(None)`: more bytes
 /// needed. `Ok(Some((head, n)))`: the head used the first `n` bytes.
 pub fn parse_request_head(
     buf: &[u8],
     limits: &Limits,
 ) -> Result<Option<(RequestHead, usize)>, ParseError> {
-    // Tolerate empty lines before a request (RFC 9112 §2.2).
+    // Tolerate a few empty lines before a request (RFC 9112 §2.2), not an
+    // endless stream of them.
     let skip = buf
         .iter()
         .take_while(|&&b| b == b'\r' || b == b'\n')
         .count();
+    if skip > MAX_LEADING_EMPTY {
+        return Err(ParseError::bad("too many empty lines before the request"));
+    }
     let buf = &buf[skip..];
     // Room for the allowed headers; on the stack for the usual limits.
     let mut stack = [httparse::EMPTY_HEADER; 128];
@@ -270,6 +311,12 @@ pub fn parse_request_head(
         .map_err(|_| ParseError::bad("bad request target"))?;
     let version = version_of(req.version);
     let headers = header_map(req.headers)?;
+    check_host(&headers, version)?;
+    let has_te = headers.contains_key(http::header::TRANSFER_ENCODING);
+    if has_te && version == Version::HTTP_10 {
+        // RFC 9112 §6.1: faulty framing; the connection closes after the 400.
+        return Err(ParseError::bad("Transfer-Encoding in an HTTP/1.0 request"));
+    }
     let framing = framing(&headers, false)?;
     if let Framing::Length(len) = framing
         && len > limits.max_body as u64
@@ -279,7 +326,10 @@ pub fn parse_request_head(
             "request body too large",
         ));
     }
-    let close = has_token(&headers, &http::header::CONNECTION, "close");
+    // Both framings: chunked wins, and the connection closes after the
+    // response (RFC 9112 §6.1), since a proxy may have read the other.
+    let ambiguous = has_te && headers.contains_key(http::header::CONTENT_LENGTH);
+    let close = ambiguous || has_token(&headers, &http::header::CONNECTION, "close");
     let keep_alive = match version {
         Version::HTTP_10 => has_token(&headers, &http::header::CONNECTION, "keep-alive") && !close,
         _ => !close,
@@ -369,6 +419,28 @@ enum Chunk {
     Done,
 }
 
+/// A chunk-size line (size and extensions), strictly: it ends at the
+/// first LF, which must follow a CR, with no other CR or LF in it (httparse
+/// alone lets an LF through inside an extension).
+fn chunk_size(rest: &[u8]) -> Result<httparse::Status<(usize, u64)>, httparse::InvalidChunkSize> {
+    let Some(lf) = rest.iter().position(|&b| b == b'\n') else {
+        return match rest.iter().position(|&b| b == b'\r') {
+            Some(cr) if cr + 1 < rest.len() => Err(httparse::InvalidChunkSize),
+            _ => httparse::parse_chunk_size(rest).map(|_| httparse::Status::Partial),
+        };
+    };
+    let line = &rest[..=lf];
+    if lf == 0 || line[..lf - 1].contains(&b'\r') || line[lf - 1] != b'\r' {
+        return Err(httparse::InvalidChunkSize);
+    }
+    match httparse::parse_chunk_size(line)? {
+        httparse::Status::Complete((n, size)) if n == line.len() => {
+            Ok(httparse::Status::Complete((n, size)))
+        }
+        _ => Err(httparse::InvalidChunkSize),
+    }
+}
+
 /// Incremental decoder of a chunked body (RFC 9112 §7.1). Chunk extensions
 /// are accepted and ignored (Python HIO crashes on them); trailer fields
 /// are collected.
@@ -425,7 +497,7 @@ impl ChunkedDecoder {
             let rest = &input[used..];
             match self.state {
                 Chunk::Done => return Ok(used),
-                Chunk::Size => match httparse::parse_chunk_size(rest) {
+                Chunk::Size => match chunk_size(rest) {
                     Ok(httparse::Status::Complete((n, size))) => {
                         if n > MAX_CHUNK_LINE {
                             // Refused when partial too: the result must not
@@ -469,10 +541,10 @@ impl ChunkedDecoder {
                     };
                 }
                 Chunk::DataEnd => {
+                    // CRLF only: a bare LF is read differently by
+                    // different parsers (request smuggling).
                     if rest.starts_with(b"\r\n") {
                         used += 2;
-                    } else if rest.starts_with(b"\n") {
-                        used += 1;
                     } else if rest.is_empty() || rest == b"\r" {
                         return Ok(used);
                     } else {
@@ -490,8 +562,9 @@ impl ChunkedDecoder {
                         }
                         return Ok(used);
                     };
-                    let line = &rest[..end];
-                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    let Some(line) = rest[..end].strip_suffix(b"\r") else {
+                        return Err(ParseError::bad("trailer line not ended by CRLF"));
+                    };
                     used += end + 1;
                     self.trailer_bytes += end + 1;
                     if self.trailer_bytes > self.limits.max_head {
