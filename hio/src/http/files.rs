@@ -26,7 +26,8 @@ use crate::tcp::ServerOpts;
 /// paths, NUL bytes and symlinks leading outside are refused with 404).
 /// Only regular files are served: a FIFO, socket, device or a directory
 /// without `index.html` is 404 and is never opened, so no request can block
-/// the server.
+/// the server. An `If-Modified-Since` later than now is ignored (RFC 9110
+/// §13.1.3).
 ///
 /// ```
 /// use hio::http::{Handler, StaticFiles};
@@ -172,6 +173,8 @@ impl Handler for StaticFiles {
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_http_date),
         ) && m <= since.timestamp()
+            // RFC 9110 §13.1.3: a date later than now is invalid; ignore it.
+            && since <= chrono::Utc::now()
         {
             let mut res = Response::new(Body::Empty);
             *res.status_mut() = StatusCode::NOT_MODIFIED;
