@@ -24,6 +24,10 @@ use crate::tcp::ServerOpts;
 /// from the file name, `Last-Modified` and `If-Modified-Since` (304), a
 /// directory's `index.html`, and no way out of the root (`..`, absolute
 /// paths, NUL bytes and symlinks leading outside are refused with 404).
+/// Only regular files are served: a FIFO, socket, device or a directory
+/// without `index.html` is 404 and is never opened, so no request can block
+/// the server. An `If-Modified-Since` later than now is ignored (RFC 9110
+/// §13.1.3).
 ///
 /// ```
 /// use hio::http::{Handler, StaticFiles};
@@ -83,6 +87,42 @@ impl StaticFiles {
     }
 }
 
+/// Opens `path` only if it is a regular file, without ever blocking.
+///
+/// The path is checked first so FIFOs, sockets and devices are never opened
+/// at all; `O_NONBLOCK` covers a swap between the check and the open (a
+/// FIFO's open would otherwise wait for a writer), and the open handle is
+/// checked again. `path` is canonical, so `O_NOFOLLOW` refuses only a
+/// symlink planted in that window. Regular files ignore `O_NONBLOCK`.
+///
+/// The error is the status to answer: 403 for a regular file we may not
+/// read, 404 for anything else.
+fn open_regular(path: &Path) -> std::result::Result<(File, std::fs::Metadata), u16> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => open_checked(path),
+        _ => Err(404),
+    }
+}
+
+/// The race-proof half of [`open_regular`]: a non-blocking open, then a
+/// check of what was actually opened.
+fn open_checked(path: &Path) -> std::result::Result<(File, std::fs::Metadata), u16> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied => 403_u16,
+            // Gone or swapped (ELOOP, ENXIO) since the check.
+            _ => 404,
+        })?;
+    match file.metadata() {
+        Ok(m) if m.is_file() => Ok((file, m)),
+        _ => Err(404),
+    }
+}
+
 /// Percent-decodes a path; `None` for bad escapes, NUL bytes or invalid UTF-8.
 fn percent_decode(path: &str) -> Option<String> {
     let bytes = path.as_bytes();
@@ -115,8 +155,10 @@ impl Handler for StaticFiles {
         let Some(path) = self.resolve(req.uri().path()) else {
             return HttpError::new(404).title("Missing Resource").into();
         };
-        let Ok(meta) = std::fs::metadata(&path) else {
-            return HttpError::new(404).title("Missing Resource").into();
+        let (file, meta) = match open_regular(&path) {
+            Ok(opened) => opened,
+            Err(404) => return HttpError::new(404).title("Missing Resource").into(),
+            Err(status) => return HttpError::new(status).into(),
         };
         let modified = meta
             .modified()
@@ -131,15 +173,13 @@ impl Handler for StaticFiles {
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_http_date),
         ) && m <= since.timestamp()
+            // RFC 9110 §13.1.3: a date later than now is invalid; ignore it.
+            && since <= chrono::Utc::now()
         {
             let mut res = Response::new(Body::Empty);
             *res.status_mut() = StatusCode::NOT_MODIFIED;
             return res;
         }
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(_) => return HttpError::new(403).into(),
-        };
         let mime = mime_guess::from_path(&path).first_or_octet_stream();
         let mut res = Response::new(Body::stream(FileStream {
             file,
@@ -260,4 +300,38 @@ pub fn serve(cfg: Serve, out: &mut dyn Write) -> Result<Done> {
     let done = doist.run()?;
     writeln!(out, "hio serve: stopped")?;
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The check-then-open race: a FIFO that slips past the path check
+    /// must still not block the open, and must be refused.
+    #[test]
+    fn regression_open_checked_never_blocks_on_fifo() {
+        let dir = std::env::temp_dir().join(format!("hio-open-checked-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("pipe");
+        let _ = std::fs::remove_file(&fifo);
+        // `mkfifo(1)`: the workspace forbids `unsafe`, so not `libc::mkfifo`.
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(open_checked(&path).map(|_| ()));
+        });
+        let got = rx.recv_timeout(std::time::Duration::from_secs(3));
+        if got.is_err() {
+            // Free a reader stuck in open so the test process can exit.
+            use std::os::unix::fs::OpenOptionsExt;
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&fifo);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(got, Ok(Err(404)), "Err(Timeout): the open blocked");
+    }
 }

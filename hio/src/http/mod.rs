@@ -334,9 +334,45 @@ pub fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
-/// Parses an HTTP date (IMF-fixdate); `None` when it is not one.
+/// Parses an HTTP date in any of the three forms RFC 9110 §5.6.7 requires
+/// recipients to accept: IMF-fixdate, RFC 850 and asctime. `None` when it
+/// is none of them (or names an impossible date).
+///
+/// An RFC 850 two-digit year that would be more than 50 years in the future
+/// is taken as the most recent past year with those digits.
+///
+/// ```
+/// use chrono::TimeZone;
+/// use hio::http::parse_http_date;
+/// let t = chrono::Utc.with_ymd_and_hms(1994, 11, 6, 8, 49, 37).unwrap();
+/// assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
+/// assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
+/// assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(t));
+/// assert_eq!(parse_http_date("yesterday"), None);
+/// ```
 pub fn parse_http_date(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    chrono::NaiveDateTime::parse_from_str(s.trim(), "%a, %d %b %Y %H:%M:%S GMT")
-        .ok()
-        .map(|t| t.and_utc())
+    use chrono::format::{Parsed, StrftimeItems, parse};
+    let s = s.trim();
+    let fixed = |fmt| {
+        chrono::NaiveDateTime::parse_from_str(s, fmt)
+            .ok()
+            .map(|t| t.and_utc())
+    };
+    // IMF-fixdate, then asctime (`%e`: space-padded day).
+    if let Some(t) = fixed("%a, %d %b %Y %H:%M:%S GMT").or_else(|| fixed("%a %b %e %H:%M:%S %Y")) {
+        return Some(t);
+    }
+    // RFC 850: chrono would put `%y` in 1970..=2069; RFC 9110 wants a
+    // window relative to now, so the century is set here before the
+    // date (and its weekday) is checked.
+    let mut p = Parsed::new();
+    parse(&mut p, s, StrftimeItems::new("%A, %d-%b-%y %H:%M:%S GMT")).ok()?;
+    let yy = p.year_mod_100()?;
+    let this_year = chrono::Datelike::year(&chrono::Utc::now());
+    let mut year = this_year - this_year.rem_euclid(100) + yy;
+    if year > this_year + 50 {
+        year -= 100;
+    }
+    p.set_year_div_100(i64::from(year.div_euclid(100))).ok()?;
+    p.to_naive_datetime_with_offset(0).ok().map(|t| t.and_utc())
 }
