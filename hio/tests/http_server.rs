@@ -12,7 +12,10 @@ use bytes::Bytes;
 use hio::http::sse::{Event, Feed};
 use hio::http::{Body, BodyStream, HttpError, HttpOpts, Limits, Peer, Piece, Server};
 use hio::tcp::ServerOpts;
+
+mod http_util;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http_util::{complete, connect, exchange, server_with, text};
 
 fn hello(req: Request<Bytes>) -> Response<Body> {
     match req.uri().path() {
@@ -47,63 +50,6 @@ fn hello(req: Request<Bytes>) -> Response<Body> {
     }
 }
 
-fn server_with(handler: impl hio::http::Handler, opts: HttpOpts) -> Server {
-    let mut s = Server::with_opts(
-        "127.0.0.1:0".parse().unwrap(),
-        handler,
-        ServerOpts::default(),
-        opts,
-    );
-    s.open().unwrap();
-    s
-}
-
-fn server() -> Server {
-    server_with(hello, HttpOpts::default())
-}
-
-fn connect(server: &Server) -> TcpStream {
-    let s = TcpStream::connect(server.local_addr().unwrap()).unwrap();
-    s.set_nonblocking(true).unwrap();
-    s
-}
-
-/// Services the server until `done(received)` or the peer closes; 5 s at most.
-fn exchange(
-    server: &mut Server,
-    client: &mut TcpStream,
-    send: &[u8],
-    mut done: impl FnMut(&[u8]) -> bool,
-) -> (Vec<u8>, bool) {
-    client.write_all(send).unwrap();
-    let mut got = Vec::new();
-    let start = Instant::now();
-    let mut buf = [0u8; 65536];
-    loop {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "timed out; got {:?}",
-            String::from_utf8_lossy(&got)
-        );
-        server.service().unwrap();
-        match client.read(&mut buf) {
-            Ok(0) => return (got, true),
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_micros(200))
-            }
-            Err(_) => return (got, true),
-        }
-        if done(&got) {
-            return (got, false);
-        }
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// The head of a response, without its Date line (which varies).
 fn head_without_date(resp: &str) -> String {
     resp.split("\r\n")
@@ -112,8 +58,8 @@ fn head_without_date(resp: &str) -> String {
         .join("\r\n")
 }
 
-fn complete(n: usize) -> impl FnMut(&[u8]) -> bool {
-    move |b: &[u8]| text(b).matches("HTTP/1.").count() >= n && text(b).ends_with("hello")
+fn server() -> Server {
+    server_with(hello, HttpOpts::default())
 }
 
 #[test]
@@ -145,7 +91,7 @@ fn keep_alive_serves_requests_in_turn() {
 fn pipelined_requests_are_answered_in_order() {
     let mut server = server();
     let mut c = connect(&server);
-    let req = b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nonePOST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\ntwoGET / HTTP/1.1\r\n\r\n";
+    let req = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nonePOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwoGET / HTTP/1.1\r\nHost: x\r\n\r\n";
     let (r, _) = exchange(&mut server, &mut c, req, complete(3));
     let r = text(&r);
     let one = r.find("\r\n\r\none").unwrap();
@@ -157,7 +103,7 @@ fn pipelined_requests_are_answered_in_order() {
 fn chunked_request_bodies_with_extensions_and_trailers() {
     let mut server = server();
     let mut c = connect(&server);
-    let req = b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nHello\r\n7\r\n World!\r\n0\r\nX-Trailer: yes\r\n\r\n";
+    let req = b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nHello\r\n7\r\n World!\r\n0\r\nX-Trailer: yes\r\n\r\n";
     let (r, _) = exchange(&mut server, &mut c, req, |b| {
         text(b).ends_with("Hello World!")
     });
@@ -168,9 +114,12 @@ fn chunked_request_bodies_with_extensions_and_trailers() {
 fn streaming_body_is_chunked_with_empty_pieces_skipped() {
     let mut server = server();
     let mut c = connect(&server);
-    let (r, _) = exchange(&mut server, &mut c, b"GET /stream HTTP/1.1\r\n\r\n", |b| {
-        text(b).ends_with("0\r\n\r\n")
-    });
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n",
+        |b| text(b).ends_with("0\r\n\r\n"),
+    );
     let r = text(&r);
     assert!(r.contains("Transfer-Encoding: chunked\r\n"));
     assert!(
@@ -217,7 +166,7 @@ fn head_gets_the_head_only() {
     let (r, _) = exchange(
         &mut server,
         &mut c,
-        b"HEAD / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+        b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
         complete(2),
     );
     let r = text(&r);
@@ -239,7 +188,7 @@ fn regression_hio_29_no_framing_on_204() {
     let (r, _) = exchange(
         &mut server,
         &mut c,
-        b"GET /nocontent HTTP/1.1\r\n\r\n",
+        b"GET /nocontent HTTP/1.1\r\nHost: x\r\n\r\n",
         |b| text(b).ends_with("\r\n\r\n"),
     );
     let r = text(&r);
@@ -254,9 +203,12 @@ fn regression_hio_29_no_framing_on_204() {
 fn http_errors_render_as_text_or_json() {
     let mut server = server();
     let mut c = connect(&server);
-    let (r, _) = exchange(&mut server, &mut c, b"GET /teapot HTTP/1.1\r\n\r\n", |b| {
-        text(b).ends_with("no teapot\n")
-    });
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"GET /teapot HTTP/1.1\r\nHost: x\r\n\r\n",
+        |b| text(b).ends_with("no teapot\n"),
+    );
     let r = text(&r);
     assert!(r.starts_with("HTTP/1.1 404 Not Found\r\n"));
     assert!(r.ends_with("\r\n\r\n404 Not Found\nMissing\nno teapot\n"));
@@ -266,11 +218,19 @@ fn http_errors_render_as_text_or_json() {
 fn a_panicking_handler_gets_500_and_the_server_goes_on() {
     let mut server = server();
     let mut c = connect(&server);
-    let (r, _) = exchange(&mut server, &mut c, b"GET /panic HTTP/1.1\r\n\r\n", |b| {
-        text(b).contains("\r\n\r\n500")
-    });
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"GET /panic HTTP/1.1\r\nHost: x\r\n\r\n",
+        |b| text(b).contains("\r\n\r\n500"),
+    );
     assert!(text(&r).starts_with("HTTP/1.1 500 Internal Server Error\r\n"));
-    let (r, _) = exchange(&mut server, &mut c, b"GET / HTTP/1.1\r\n\r\n", complete(1));
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        complete(1),
+    );
     assert!(text(&r).ends_with("hello"));
 }
 
@@ -279,9 +239,12 @@ fn the_peer_address_reaches_the_handler() {
     let mut server = server();
     let mut c = connect(&server);
     let me = c.local_addr().unwrap().to_string();
-    let (r, _) = exchange(&mut server, &mut c, b"GET /peer HTTP/1.1\r\n\r\n", |b| {
-        text(b).ends_with(&me)
-    });
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"GET /peer HTTP/1.1\r\nHost: x\r\n\r\n",
+        |b| text(b).ends_with(&me),
+    );
     assert!(text(&r).ends_with(&me));
 }
 
@@ -292,7 +255,7 @@ fn expect_100_continue_gets_an_interim_response() {
     let (r, _) = exchange(
         &mut server,
         &mut c,
-        b"POST /echo HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n",
         |b| text(b).contains("100 Continue"),
     );
     assert_eq!(text(&r), "HTTP/1.1 100 Continue\r\n\r\n");
@@ -318,36 +281,36 @@ fn malformed_requests_get_an_answer_and_the_server_keeps_serving() {
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (b"GET / HTTP/2.0\r\n\r\n".to_vec(), "505"),
         (
-            b"GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n".to_vec(),
+            b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n".to_vec(),
             "400",
         ),
         (
-            b"GET / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n".to_vec(),
+            b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n".to_vec(),
             "400",
         ),
         (
-            b"POST / HTTP/1.1\r\nContent-Length: 1000\r\n\r\n".to_vec(),
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n".to_vec(),
             "413",
         ),
         (
-            b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n".to_vec(),
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n".to_vec(),
             "501",
         ),
         (
-            b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".to_vec(),
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".to_vec(),
             "400",
         ),
         (
-            format!("GET / HTTP/1.1\r\n{many_headers}\r\n").into_bytes(),
+            format!("GET / HTTP/1.1\r\nHost: x\r\n{many_headers}\r\n").into_bytes(),
             "431",
         ),
         (
-            format!("GET / HTTP/1.1\r\n{long_header}\r\n").into_bytes(),
+            format!("GET / HTTP/1.1\r\nHost: x\r\n{long_header}\r\n").into_bytes(),
             "431",
         ),
         (b"\x00\x01\x02 garbage\r\n\r\n".to_vec(), "400"),
         (
-            b"GET / HTTP/1.1\r\nBad Header Name: x\r\n\r\n".to_vec(),
+            b"GET / HTTP/1.1\r\nHost: x\r\nBad Header Name: x\r\n\r\n".to_vec(),
             "400",
         ),
     ];
@@ -361,7 +324,12 @@ fn malformed_requests_get_an_answer_and_the_server_keeps_serving() {
             text(&r)
         );
         let mut ok = connect(&server);
-        let (r, _) = exchange(&mut server, &mut ok, b"GET / HTTP/1.1\r\n\r\n", complete(1));
+        let (r, _) = exchange(
+            &mut server,
+            &mut ok,
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            complete(1),
+        );
         assert!(text(&r).ends_with("hello"));
     }
 }
@@ -375,7 +343,7 @@ fn a_header_without_a_space_is_fine() {
     let (r, _) = exchange(
         &mut server,
         &mut c,
-        b"POST /echo HTTP/1.1\r\nContent-Length:3\r\n\r\nabc",
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length:3\r\n\r\nabc",
         |b| text(b).ends_with("abc"),
     );
     assert!(text(&r).starts_with("HTTP/1.1 200"));
@@ -385,13 +353,18 @@ fn a_header_without_a_space_is_fine() {
 fn a_request_cut_short_by_close_is_dropped_quietly() {
     let mut server = server();
     let mut c = connect(&server);
-    c.write_all(b"POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial")
+    c.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial")
         .unwrap();
     c.shutdown(std::net::Shutdown::Write).unwrap();
     let (r, closed) = exchange(&mut server, &mut c, b"", |_| false);
     assert!(closed && r.is_empty());
     let mut ok = connect(&server);
-    let (r, _) = exchange(&mut server, &mut ok, b"GET / HTTP/1.1\r\n\r\n", complete(1));
+    let (r, _) = exchange(
+        &mut server,
+        &mut ok,
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        complete(1),
+    );
     assert!(text(&r).ends_with("hello"));
 }
 
@@ -417,7 +390,11 @@ fn slow_request_heads_get_408() {
     let mut c = connect(&server);
     let mut buf = [0u8; 1024];
     // One byte per tyme second: the head never completes.
-    for (i, b) in b"GET / HTTP/1.1\r\nX-Slow: abc".iter().enumerate().take(5) {
+    for (i, b) in b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: abc"
+        .iter()
+        .enumerate()
+        .take(5)
+    {
         c.write_all(&[*b]).unwrap();
         for _ in 0..20 {
             server.service().unwrap();
@@ -475,9 +452,12 @@ fn late_status_and_headers_from_the_body() {
         HttpOpts::default(),
     );
     let mut c = connect(&server);
-    let (r, _) = exchange(&mut server, &mut c, b"GET / HTTP/1.1\r\n\r\n", |b| {
-        text(b).ends_with("0\r\n\r\n")
-    });
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        |b| text(b).ends_with("0\r\n\r\n"),
+    );
     let r = text(&r);
     assert!(r.starts_with("HTTP/1.1 201 Created\r\n"), "{r}");
     assert!(r.contains("Location: /example/stuff\r\n"));
@@ -503,7 +483,8 @@ fn one_feed_drives_many_sse_responses() {
     let mut clients: Vec<TcpStream> = (0..5).map(|_| connect(&server)).collect();
     let mut got: Vec<Vec<u8>> = vec![Vec::new(); clients.len()];
     for c in clients.iter_mut() {
-        c.write_all(b"GET /events HTTP/1.1\r\n\r\n").unwrap();
+        c.write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
     }
     let start = Instant::now();
     while feed.subscribers() < clients.len() {
@@ -543,7 +524,7 @@ fn regression_hio_30_a_thousand_concurrent_clients() {
     let mut clients: Vec<TcpStream> = Vec::new();
     for _ in 0..1000 {
         let mut c = TcpStream::connect(addr).unwrap();
-        c.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             .unwrap();
         c.set_nonblocking(true).unwrap();
         clients.push(c);
@@ -594,7 +575,7 @@ fn large_uploads_within_and_beyond_the_limit() {
     let mut c = TcpStream::connect(server.local_addr().unwrap()).unwrap();
     c.set_nonblocking(true).unwrap();
     let mut req = format!(
-        "POST /up HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+        "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
         body.len()
     )
     .into_bytes();
@@ -620,7 +601,7 @@ fn large_uploads_within_and_beyond_the_limit() {
     let (r, closed) = exchange(
         &mut small,
         &mut c,
-        b"POST / HTTP/1.1\r\nContent-Length: 50000000\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n",
         |_| false,
     );
     assert!(closed && text(&r).starts_with("HTTP/1.1 413 "));
@@ -652,17 +633,23 @@ fn s20_server_response_framing() {
     };
     let mut server = server_with(app, HttpOpts::default());
     let mut c = connect(&server);
-    let (r, closed) = exchange(&mut server, &mut c, b"GET /fixed HTTP/1.1\r\n\r\n", |b| {
-        text(b).ends_with("Hello World!")
-    });
+    let (r, closed) = exchange(
+        &mut server,
+        &mut c,
+        b"GET /fixed HTTP/1.1\r\nHost: x\r\n\r\n",
+        |b| text(b).ends_with("Hello World!"),
+    );
     assert!(!closed);
     assert_eq!(
         head_without_date(&text(&r)),
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nServer: hio/0.1.0\r\n\r\nHello World!"
     );
-    let (r, _) = exchange(&mut server, &mut c, b"GET /stream HTTP/1.1\r\n\r\n", |b| {
-        text(b).ends_with("0\r\n\r\n")
-    });
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n",
+        |b| text(b).ends_with("0\r\n\r\n"),
+    );
     assert_eq!(
         head_without_date(&text(&r)),
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nServer: hio/0.1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nHello\r\n7\r\n World!\r\n0\r\n\r\n"
@@ -680,7 +667,7 @@ fn s20_server_response_framing() {
     let (_, closed) = exchange(
         &mut server,
         &mut cc,
-        b"GET /fixed HTTP/1.1\r\nConnection: close\r\n\r\n",
+        b"GET /fixed HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         |_| false,
     );
     assert!(closed);
@@ -711,15 +698,15 @@ fn s21_request_details() {
     let mut server = server_with(app, HttpOpts::default());
     let mut c = connect(&server);
     let reqs: [&[u8]; 3] = [
-        b"POST /env?a=1&b=%20x HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nX-Dup: 1\r\nX-Dup: 2\r\n\r\nhello",
-        b"GET /a%20b/c%2Fd?q=%2F+x HTTP/1.1\r\n\r\n",
-        b"GET http://h:80/a%20b?x=1#frag HTTP/1.1\r\n\r\n",
+        b"POST /env?a=1&b=%20x HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nX-Dup: 1\r\nX-Dup: 2\r\n\r\nhello",
+        b"GET /a%20b/c%2Fd?q=%2F+x HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET http://h:80/a%20b?x=1#frag HTTP/1.1\r\nHost: x\r\n\r\n",
     ];
     for req in reqs {
         exchange(&mut server, &mut c, req, |b| text(b).ends_with("ok"));
     }
     // A chunked body with a trailer, split over three packets.
-    c.write_all(b"POST /chunked HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel")
+    c.write_all(b"POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel")
         .unwrap();
     server.service().unwrap();
     c.write_all(b"lo\r\n6\r\n wor").unwrap();
@@ -758,17 +745,23 @@ fn s22_http_error_from_the_body() {
     };
     let mut server = server_with(app, HttpOpts::default());
     let mut c = connect(&server);
-    let (r, closed) = exchange(&mut server, &mut c, b"GET / HTTP/1.1\r\n\r\n", |b| {
-        text(b).ends_with("Very bad\n")
-    });
+    let (r, closed) = exchange(
+        &mut server,
+        &mut c,
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        |b| text(b).ends_with("Very bad\n"),
+    );
     assert!(!closed);
     assert_eq!(
         head_without_date(&text(&r)),
         "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 29\r\nServer: hio/0.1.0\r\n\r\n400 Bad Request\nBad\nVery bad\n"
     );
-    let (r, _) = exchange(&mut server, &mut c, b"GET / HTTP/1.1\r\n\r\n", |b| {
-        text(b).ends_with("Very bad\n")
-    });
+    let (r, _) = exchange(
+        &mut server,
+        &mut c,
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        |b| text(b).ends_with("Very bad\n"),
+    );
     assert!(text(&r).starts_with("HTTP/1.1 400"));
 }
 

@@ -203,17 +203,11 @@ impl Writer {
         if out.txbs().len() > opts.high_water {
             return Step::Pending;
         }
-        if self.ending {
-            self.keep_alive = false;
-            if self.head_sent {
-                return self.finish(out);
-            }
-            self.body = Body::Empty;
-        }
         if !self.head_sent {
             if let Body::Stream(stream) = &mut self.body {
                 match stream.next_piece() {
-                    Piece::Data(d) if d.is_empty() => return Step::Pending,
+                    Piece::Data(d) if d.is_empty() && !self.ending => return Step::Pending,
+                    Piece::Data(d) if d.is_empty() => self.body = Body::Empty,
                     Piece::Data(d) => {
                         if let Some((status, headers)) = stream.head() {
                             if let Some(s) = status {
@@ -223,6 +217,9 @@ impl Writer {
                         }
                         self.write_head(out, opts, None);
                         self.write_piece(out, &d);
+                        if self.ending {
+                            return self.finish(out);
+                        }
                         return Step::Pending;
                     }
                     Piece::End => {
@@ -254,10 +251,12 @@ impl Writer {
             return Step::Done;
         };
         match stream.next_piece() {
-            Piece::Data(d) if d.is_empty() => Step::Pending,
+            Piece::Data(d) if d.is_empty() && !self.ending => Step::Pending,
             Piece::Data(d) => {
                 self.write_piece(out, &d);
-                if let Mode::Fixed(0) = self.mode {
+                if self.ending {
+                    self.finish(out)
+                } else if let Mode::Fixed(0) = self.mode {
                     Step::Done
                 } else {
                     Step::Pending
@@ -403,6 +402,8 @@ struct Pending {
     keep_alive: bool,
     /// The handler takes the body as it arrives instead.
     upload: Option<Box<dyn Upload>>,
+    /// Bytes handed to the upload so far.
+    uploaded: u64,
 }
 
 /// What a connection is waiting for, and so which tymeout applies.
@@ -444,13 +445,17 @@ impl Conn {
 
     /// The tymeout that applies now.
     fn waiting(&self, r: &tcp::Remoter) -> Option<Wait> {
+        if !r.txbs().is_empty() {
+            // Whatever the phase: until the client takes what is queued
+            // (a whole response may be, with the phase back at Head).
+            return Some(Wait::Send);
+        }
         match self.phase {
             Phase::Head if self.head_started.is_some() => Some(Wait::Head),
             Phase::Head => Some(Wait::Idle),
             Phase::Body(_) => Some(Wait::Body),
             // A handler that is not ready is no one's fault: only a client
             // that does not take what is queued for it is timed.
-            Phase::Respond(_) | Phase::Close if !r.txbs().is_empty() => Some(Wait::Send),
             Phase::Respond(_) => None,
             Phase::Close => Some(Wait::Send),
         }
@@ -514,6 +519,8 @@ pub struct Server {
     closing: Vec<ConnId>,
     /// Armed tymeouts: (due, (connection, sequence number)).
     due: BinaryHeap<Reverse<Deadline<(ConnId, u32)>>>,
+    /// Scratch list of connections, kept to save an allocation per pass.
+    ids: Vec<ConnId>,
     /// Draining for shutdown: no new requests are read.
     draining: bool,
     tymth: Tymth,
@@ -550,6 +557,7 @@ impl Server {
             drive: Vec::new(),
             closing: Vec::new(),
             due: BinaryHeap::new(),
+            ids: Vec::new(),
             draining: false,
             tymth: Tymth::default(),
         }
@@ -639,6 +647,7 @@ impl Server {
             {
                 w.keep_alive = false;
                 if let Body::Stream(s) = &w.body {
+                    // Ended after what is ready now is sent.
                     w.ending = s.endless();
                 }
             }
@@ -671,6 +680,14 @@ impl Server {
         }
         self.drive = drive;
         self.tcp.service_sends()?;
+        // A client that took everything queued waits on something else now.
+        let mut ids = std::mem::take(&mut self.ids);
+        ids.clear();
+        ids.extend(self.tcp.drained_ids());
+        for &id in &ids {
+            self.arm(id, None);
+        }
+        self.ids = ids;
         // Close what the sends just finished, in this pass.
         for id in std::mem::take(&mut self.closing) {
             match self.tcp.get(id) {
@@ -754,8 +771,10 @@ impl Server {
                 Wait::Send => {
                     let stalled = tyme - r.sent_at().max(conn.wait.map_or(0.0, |(_, at)| at));
                     if r.txbs().is_empty() {
+                        // Sent since: what it waits for next counts from then.
+                        let sent = r.sent_at();
                         conn.wait = None;
-                        self.active.push(id);
+                        self.arm(id, Some(sent));
                     } else if stalled < self.opts.send_tymeout {
                         let next = tyme + (self.opts.send_tymeout - stalled);
                         self.due.push(Reverse(Deadline(next, (id, seq))));
@@ -770,7 +789,7 @@ impl Server {
 
     /// Arms the tymeout that applies to a connection now, unless it is
     /// armed already.
-    fn arm(&mut self, id: ConnId) {
+    fn arm(&mut self, id: ConnId, since: Option<f64>) {
         let (Some(conn), Some(r)) = (self.conns.get_mut(&id), self.tcp.get(id)) else {
             return;
         };
@@ -778,7 +797,7 @@ impl Server {
         if want == conn.wait.map(|(w, _)| w) {
             return;
         }
-        let tyme = self.tymth.tyme();
+        let tyme = since.unwrap_or(self.tymth.tyme());
         conn.seq = conn.seq.wrapping_add(1);
         conn.wait = want.map(|w| (w, tyme));
         let Some(w) = want else { return };
@@ -800,7 +819,7 @@ impl Server {
         if self.advance(id) {
             self.forget(id);
         } else {
-            self.arm(id);
+            self.arm(id, None);
         }
     }
 
@@ -897,8 +916,16 @@ impl Server {
                         // hold up to twice it while the body trickles in.
                         conn.body.reserve(len as usize);
                     }
+                    // An upload's body is handed on as it comes: what is
+                    // left of a fixed length shrinks as it goes.
+                    let framing = match pending.framing {
+                        Framing::Length(len) if pending.upload.is_some() => {
+                            Framing::Length(len - pending.uploaded)
+                        }
+                        f => f,
+                    };
                     let read = read_body(
-                        pending.framing,
+                        framing,
                         r.rxbs(),
                         &mut conn.body,
                         &mut conn.chunked,
@@ -910,6 +937,7 @@ impl Server {
                             match pending.upload.as_mut() {
                                 Some(up) if !conn.body.is_empty() => {
                                     let chunk = conn.body.split();
+                                    pending.uploaded += chunk.len() as u64;
                                     up.data(&chunk)
                                         .map(|()| done)
                                         .map_err(|e| ParseError::new(e.status, e.detail.clone()))
@@ -1037,6 +1065,7 @@ fn begin(
         framing,
         keep_alive,
         upload,
+        uploaded: 0,
     }))
 }
 

@@ -255,6 +255,7 @@ pub struct Server {
     by_peer: HashMap<SocketAddr, u32>,
     count: usize,
     accepted: Vec<u32>,
+    drained: Vec<u32>,
     parked: Vec<u32>,
     reg: Registration,
     scratch: Vec<u8>,
@@ -309,6 +310,7 @@ impl Server {
             by_peer: HashMap::new(),
             count: 0,
             accepted: Vec::new(),
+            drained: Vec::new(),
             parked: Vec::new(),
             reg: Registration::new(),
             scratch,
@@ -492,6 +494,12 @@ impl Server {
     /// [`service_receives`](Server::service_receives).
     pub fn received_ids(&self) -> impl Iterator<Item = ConnId> + '_ {
         self.ids_of(&self.received)
+    }
+
+    /// Connections whose send queue the last
+    /// [`service_sends`](Server::service_sends) emptied.
+    pub fn drained_ids(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.ids_of(&self.drained)
     }
 
     /// Connections that are cut off and not yet removed: an owner that
@@ -783,10 +791,18 @@ impl Server {
                 }
                 continue;
             }
+            // Read no more than the send queue has room for, so that what
+            // is relayed back stays near the mark.
+            let limit = if high > 0 {
+                let room = high.saturating_sub(r.link.pending().len());
+                self.opts.rx_limit.min(room.max(self.scratch.len()))
+            } else {
+                self.opts.rx_limit
+            };
             let tap = self.tap.as_ref().map(|t| (t, r.peer));
             let got = r
                 .link
-                .receive_all(stream, &mut self.scratch, self.opts.rx_limit, tap, r.hup);
+                .receive_all(stream, &mut self.scratch, limit, tap, r.hup);
             if got.bytes > 0 {
                 r.stamp = tyme;
                 if !r.received {
@@ -816,6 +832,7 @@ impl Server {
     pub fn service_sends(&mut self) -> Result<()> {
         self.refresh()?;
         let tyme = self.tymth.tyme();
+        self.drained.clear();
         let ready = std::mem::take(&mut self.tx_ready);
         for &key in &ready {
             let Some(Some(r)) = self.slots.get_mut(key as usize) else {
@@ -832,6 +849,9 @@ impl Server {
             if r.link.send_all(stream, tap) > 0 {
                 r.stamp = tyme;
                 r.sent_at = tyme;
+                if r.link.pending().is_empty() {
+                    self.drained.push(key);
+                }
             }
             if r.link.cutoff && !r.reaping {
                 r.reaping = true;
