@@ -55,7 +55,7 @@ enum Command {
         /// Stop after this many wall seconds (server); default: run until Ctrl-C.
         #[arg(long)]
         duration: Option<f64>,
-        /// Close connections idle for this many tyme seconds (server); 0: never.
+        /// Close connections idle for this many wall seconds (server), whatever the tock; 0: never.
         #[arg(long, default_value_t = 0.0)]
         idle: f64,
         /// Listen backlog (server).

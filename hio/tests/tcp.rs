@@ -399,3 +399,88 @@ fn idle_wait_doist_serves_and_stops() {
     assert_eq!(doist.run().unwrap(), hio::Done::Incomplete);
     assert_eq!(client.join().unwrap(), ["alpha", "beta", "gamma"]);
 }
+
+/// A client that writes without reading must not make an echo server hold
+/// what it cannot send: reading stops at the high-water mark.
+#[test]
+fn regression_echo_back_pressure() {
+    let high = 64 << 10;
+    let echo = EchoServerDoer::new(Server::with_opts(
+        any_port(),
+        ServerOpts {
+            tx_high_water: high,
+            ..ServerOpts::default()
+        },
+    ));
+    let server = echo.server();
+    let mut doist = Doist::new(0.0);
+    doist.add(echo);
+    doist.enter().unwrap();
+    let addr = server.borrow().local_addr().unwrap();
+    let mut raw = TcpStream::connect(addr).unwrap();
+    raw.set_nonblocking(true).unwrap();
+    let chunk = vec![b'z'; 1 << 16];
+    let (mut written, mut held) = (0usize, 0usize);
+    let start = Instant::now();
+    while written < (64 << 20) && start.elapsed() < Duration::from_secs(3) {
+        if let Ok(n) = raw.write(&chunk) {
+            written += n;
+        }
+        doist.recur().unwrap();
+        for r in server.borrow().remoters() {
+            held = held.max(r.rxbs().len() + r.txbs().len());
+        }
+    }
+    // The kernel's buffers fill, then the client's writes stop.
+    assert!(written > 4 * high, "only {written} bytes written");
+    let bound = high + 2 * ServerOpts::default().buf_size;
+    assert!(held <= bound, "server held {held} bytes (bound {bound})");
+    // Reading resumes once the client reads: everything comes back.
+    let mut back = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    let start = Instant::now();
+    while back < written {
+        assert!(start.elapsed() < Duration::from_secs(20), "{back} of {written} back");
+        doist.recur().unwrap();
+        match raw.read(&mut buf) {
+            Ok(0) => panic!("closed after {back} of {written}"),
+            Ok(n) => back += n,
+            Err(_) => std::thread::sleep(Duration::from_micros(100)),
+        }
+    }
+    doist.exit().unwrap();
+}
+
+/// `hio echo --idle S` is in wall seconds at any tock: never at tock 0
+/// before, and within milliseconds at a large unpaced tock.
+#[test]
+fn regression_echo_idle_is_wall_seconds() {
+    for tock in [0.0, 10.0] {
+        let opts = ServerOpts {
+            tymeout: 0.3,
+            ..ServerOpts::default()
+        };
+        let echo = EchoServerDoer::new(Server::with_opts(any_port(), opts)).on_wall_clock();
+        let server = echo.server();
+        let mut doist = Doist::new(tock);
+        doist.add(echo);
+        doist.enter().unwrap();
+        let addr = server.borrow().local_addr().unwrap();
+        let raw = TcpStream::connect(addr).unwrap();
+        let start = Instant::now();
+        while server.borrow().is_empty() {
+            assert!(start.elapsed() < Duration::from_secs(5));
+            doist.recur().unwrap();
+        }
+        let open = |s: &std::cell::RefCell<Server>| s.borrow().remoters().any(|r| r.is_open());
+        while open(&server) {
+            assert!(start.elapsed() < Duration::from_secs(5), "tock {tock}: never closed");
+            doist.recur().unwrap();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_millis(300), "tock {tock}: closed after {waited:?}");
+        drop(raw);
+        doist.exit().unwrap();
+    }
+}

@@ -2,10 +2,12 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Instant;
 
 use super::{Client, Server};
 use crate::doing::{Cx, Doer, ServiceDoer, Serviced};
 use crate::error::Result;
+use crate::tyming::Tymist;
 
 /// Runs a [`Server`]: opens it on enter (if not open yet), services it
 /// (and removes finished connections) every pass, closes it on exit. HIO's
@@ -54,6 +56,8 @@ impl Serviced for Server {
 /// send), which saves a pass of latency per round trip.
 pub struct EchoServerDoer {
     server: Rc<RefCell<Server>>,
+    /// Idle tymeouts on wall seconds instead of the Doist's tyme.
+    wall: Option<(Tymist, Instant)>,
 }
 
 impl EchoServerDoer {
@@ -61,7 +65,27 @@ impl EchoServerDoer {
     pub fn new(server: Server) -> Self {
         EchoServerDoer {
             server: Rc::new(RefCell::new(server)),
+            wall: None,
         }
+    }
+
+    /// Times the server's idle tymeouts in wall seconds, whatever the
+    /// Doist's tock (at tock 0 its tyme never moves; unpaced, it races
+    /// ahead): what a tymeout given on a command line means.
+    ///
+    /// ```
+    /// use hio::tcp::{EchoServerDoer, Server};
+    /// let echo = EchoServerDoer::new(Server::new("127.0.0.1:0".parse().unwrap())).on_wall_clock();
+    /// let mut doist = hio::Doist::new(0.0);
+    /// doist.add(echo);
+    /// doist.enter()?;
+    /// doist.recur()?;
+    /// doist.exit()?;
+    /// # Ok::<(), hio::Error>(())
+    /// ```
+    pub fn on_wall_clock(mut self) -> Self {
+        self.wall = Some((Tymist::new(0.0, 0.0), Instant::now()));
+        self
     }
 
     /// The server.
@@ -72,9 +96,19 @@ impl EchoServerDoer {
 
 impl Doer for EchoServerDoer {
     fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        open_server(&mut self.server.borrow_mut(), cx)
+        let mut server = self.server.borrow_mut();
+        open_server(&mut server, cx)?;
+        if let Some((clock, start)) = &mut self.wall {
+            *start = Instant::now();
+            clock.set_tyme(0.0);
+            server.wind(&clock.tymen());
+        }
+        Ok(())
     }
     fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
+        if let Some((clock, start)) = &mut self.wall {
+            clock.set_tyme(start.elapsed().as_secs_f64());
+        }
         let mut server = self.server.borrow_mut();
         server.service_connects()?;
         server.service_receives()?;

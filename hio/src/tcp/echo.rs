@@ -40,7 +40,8 @@ pub fn serve(cfg: EchoServe, out: &mut dyn Write) -> Result<Done> {
     if let Some(secs) = cfg.duration {
         stop_after(doist.interrupter(), secs);
     }
-    let echo = EchoServerDoer::new(server);
+    // `opts.tymeout` comes from the command line in seconds: wall seconds.
+    let echo = EchoServerDoer::new(server).on_wall_clock();
     let shared = echo.server();
     doist.add(echo);
     let done = doist.run()?;
