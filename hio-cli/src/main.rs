@@ -82,6 +82,9 @@ enum Command {
         /// Stop after this many wall seconds; default: run until Ctrl-C.
         #[arg(long)]
         duration: Option<f64>,
+        /// On SIGTERM/Ctrl-C, wall seconds to let responses in progress finish.
+        #[arg(long, default_value_t = 10.0)]
+        drain: f64,
     },
     /// Memograms: make, read, send and receive them (like xxd and nc for grams).
     Memo {
@@ -213,8 +216,21 @@ enum Kind {
     MemoryCoroutine,
 }
 
+/// Logs to stderr, filtered by `RUST_LOG` (warnings by default), so that
+/// refused connections, failed accepts and dropped grams are seen.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     match cli.command {
         Command::Demo { limit, tock, fast } => {
             match hio::demo::run(limit, tock, !fast, std::io::stdout()) {
@@ -232,12 +248,14 @@ fn main() -> ExitCode {
             root,
             tock,
             duration,
+            drain,
         } => {
             let cfg = hio::http::files::Serve {
                 addr: std::net::SocketAddr::new(host, port),
                 root,
                 tock,
                 duration,
+                drain,
             };
             match hio::http::files::serve(cfg, &mut std::io::stdout()) {
                 Ok(_) => ExitCode::SUCCESS,

@@ -440,7 +440,10 @@ fn regression_echo_back_pressure() {
     let mut buf = vec![0u8; 1 << 16];
     let start = Instant::now();
     while back < written {
-        assert!(start.elapsed() < Duration::from_secs(20), "{back} of {written} back");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{back} of {written} back"
+        );
         doist.recur().unwrap();
         match raw.read(&mut buf) {
             Ok(0) => panic!("closed after {back} of {written}"),
@@ -474,12 +477,18 @@ fn regression_echo_idle_is_wall_seconds() {
         }
         let open = |s: &std::cell::RefCell<Server>| s.borrow().remoters().any(|r| r.is_open());
         while open(&server) {
-            assert!(start.elapsed() < Duration::from_secs(5), "tock {tock}: never closed");
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "tock {tock}: never closed"
+            );
             doist.recur().unwrap();
             std::thread::sleep(Duration::from_millis(1));
         }
         let waited = start.elapsed();
-        assert!(waited >= Duration::from_millis(300), "tock {tock}: closed after {waited:?}");
+        assert!(
+            waited >= Duration::from_millis(300),
+            "tock {tock}: closed after {waited:?}"
+        );
         drop(raw);
         doist.exit().unwrap();
     }

@@ -249,6 +249,9 @@ pub struct Serve {
     pub tock: f64,
     /// Stop after this many wall seconds (`None`: until a signal).
     pub duration: Option<f64>,
+    /// On stopping, wall seconds to let responses in progress finish
+    /// (see [`HttpOpts::drain`]).
+    pub drain: f64,
 }
 
 /// Runs a static file server with an `/events` SSE stream until
@@ -274,7 +277,10 @@ pub fn serve(cfg: Serve, out: &mut dyn Write) -> Result<Done> {
         cfg.addr,
         handler,
         ServerOpts::default(),
-        HttpOpts::default(),
+        HttpOpts {
+            drain: cfg.drain,
+            ..HttpOpts::default()
+        },
     );
     server.open()?;
     let bound = server.local_addr().unwrap_or(cfg.addr);

@@ -115,6 +115,10 @@ pub struct HttpOpts {
     /// A streaming body is not pulled while this many bytes wait unsent on
     /// its connection. Default 1 MiB.
     pub high_water: usize,
+    /// On exit of its [`ServerDoer`] (a signal, the end of a run), wall
+    /// seconds to let responses in progress finish before closing (see
+    /// [`Server::drain_for`]). `0.0`: close at once, as HIO does. Default 0.0.
+    pub drain: f64,
 }
 
 impl Default for HttpOpts {
@@ -134,6 +138,7 @@ impl Default for HttpOpts {
             send_tymeout: 60.0,
             high_water: 1 << 20,
             max_connections: default_max_connections(),
+            drain: 0.0,
         }
     }
 }
@@ -654,6 +659,35 @@ impl Server {
         }
     }
 
+    /// A graceful shutdown in wall time: [`shutdown`](Server::shutdown),
+    /// then service until drained or `limit` has passed, then close.
+    /// Returns whether everything finished in time.
+    ///
+    /// ```
+    /// use hio::http::{Body, Server};
+    /// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: http::Request<bytes::Bytes>| {
+    ///     http::Response::new(Body::from("hi"))
+    /// });
+    /// server.open()?;
+    /// assert!(server.drain_for(std::time::Duration::from_secs(1))?);
+    /// # Ok::<(), hio::Error>(())
+    /// ```
+    pub fn drain_for(&mut self, limit: std::time::Duration) -> Result<bool> {
+        self.shutdown();
+        let end = std::time::Instant::now() + limit;
+        while !self.drained() && std::time::Instant::now() < end {
+            self.service()?;
+            // Shutting down: a short nap per round costs nothing.
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let done = self.drained();
+        if !done {
+            tracing::warn!(left = self.tcp.len(), "drain deadline passed; closing");
+        }
+        self.close();
+        Ok(done)
+    }
+
     /// Whether a [`shutdown`](Server::shutdown) has finished: no
     /// connection is left.
     pub fn drained(&self) -> bool {
@@ -1127,6 +1161,9 @@ impl Serviced for Server {
         Server::service(self)
     }
     fn exit(&mut self) -> Result<()> {
+        if self.opts.drain > 0.0 && self.is_open() {
+            self.drain_for(std::time::Duration::from_secs_f64(self.opts.drain))?;
+        }
         self.close();
         Ok(())
     }
