@@ -13,7 +13,16 @@ fn sigterm_lets_a_download_in_flight_finish() {
     let size = 24 << 20;
     std::fs::write(root.join("big.bin"), vec![b'b'; size]).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_hio"))
-        .args(["serve", "--port", "0", "--duration", "60", "--drain", "20", "--root"])
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--duration",
+            "60",
+            "--drain",
+            "20",
+            "--root",
+        ])
         .arg(&root)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -37,8 +46,12 @@ fn sigterm_lets_a_download_in_flight_finish() {
     events
         .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    download.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    events.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    download
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    events
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     // Read a little, then stop the server mid-download.
     let mut got = vec![0u8; 1 << 20];
     download.read_exact(&mut got).unwrap();

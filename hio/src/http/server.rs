@@ -66,6 +66,9 @@ pub trait Handler: 'static {
 pub trait Upload: 'static {
     /// The next part of the body. An error answers the request with it
     /// (413, say) and closes the connection.
+    // The error is the response to send: boxing it would only add a step
+    // on a path taken once per connection at most.
+    #[allow(clippy::result_large_err)]
     fn data(&mut self, chunk: &[u8]) -> std::result::Result<(), HttpError>;
 
     /// The body is complete: the response.
