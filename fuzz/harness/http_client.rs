@@ -147,16 +147,26 @@ pub fn http_response(data: &[u8]) {
     }
 }
 
+/// The pending-event bound of the bounded parser run alongside.
+const MAX_EVENT: usize = 64;
+
 /// Feeds `chunks` to a fresh parser; returns its events and final state.
 fn parse_events(chunks: &[&[u8]]) -> (Vec<Event>, Option<String>, Option<u64>, usize) {
     let mut p = Parser::default();
+    let mut bounded = Parser::with_max_event(MAX_EVENT);
     let mut events = Vec::new();
+    let mut early = Vec::new();
     let mut fed = 0;
     for chunk in chunks {
         fed += chunk.len();
         events.extend(p.feed(chunk));
+        early.extend(bounded.feed(chunk));
         assert!(p.pending() <= fed, "pending {} > fed {fed}", p.pending());
+        assert!(bounded.held() <= MAX_EVENT, "held {}", bounded.held());
     }
+    // A bounded parser agrees with an unbounded one until it stops.
+    assert!(events.starts_with(&early), "{early:?} vs {events:?}");
+    assert!(bounded.overflowed() || early == events);
     (
         events,
         p.last_id().map(str::to_string),

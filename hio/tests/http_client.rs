@@ -1273,3 +1273,307 @@ fn event_streams_of_other_methods_and_head_are_not_resumed() {
     // Each was sent once: a POST is never repeated to resume a stream.
     assert_eq!(seen.borrow().len(), 2);
 }
+
+// ---------------------------------------------------------------------------
+// Regressions of the security issue: bounded events, streams exempt from
+// max_body, bounded interim responses, a total deadline.
+
+/// A peer for one connection: reads the request, runs `reply` on the
+/// socket (an error there is the client hanging up), then closes.
+fn one_shot_peer(
+    reply: impl FnOnce(&mut TcpStream) -> std::io::Result<()> + Send + 'static,
+) -> (SocketAddr, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let thread = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        if read_request(&mut s).is_some() {
+            let _ = reply(&mut s);
+        }
+    });
+    (addr, thread)
+}
+
+/// Reads until the client closes (or 5 s pass).
+fn hold(s: &mut TcpStream) -> std::io::Result<()> {
+    let mut buf = [0u8; 1024];
+    while s.read(&mut buf)? > 0 {}
+    Ok(())
+}
+
+const SSE_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n";
+
+#[test]
+fn regression_sse_parser_bounds_the_whole_pending_event() {
+    use hio::http::sse::Parser;
+    let mut p = Parser::with_max_event(1000);
+    assert_eq!(p.feed(b"data: a\n\n").len(), 1);
+    // Short lines, each within any line limit, but never a blank line.
+    for _ in 0..100 {
+        assert!(p.feed(b"data: 0123456789\n").is_empty());
+    }
+    assert!(p.overflowed());
+    assert!(p.held() <= 1000, "{}", p.held());
+    // A dead parser ignores the rest, even a blank line.
+    assert!(p.feed(b"\n\ndata: b\n\n").is_empty());
+
+    // Exactly at the limit ("data: " and 994 bytes) is dispatched.
+    let at = [b"data: ", &[b'x'; 994][..], b"\n\n"].concat();
+    let mut p = Parser::with_max_event(1000);
+    assert_eq!(p.feed(&at).len(), 1);
+    assert!(!p.overflowed());
+    let over = [b"data: ", &[b'x'; 995][..], b"\n\n"].concat();
+    let mut p = Parser::with_max_event(1000);
+    assert!(p.feed(&over).is_empty() && p.overflowed());
+    // Comment and unknown lines count while they are read.
+    let mut p = Parser::with_max_event(1000);
+    assert!(p.feed(&[b':'; 2000]).is_empty() && p.overflowed());
+}
+
+#[test]
+fn regression_pending_sse_event_is_bounded() {
+    // 200 KB of short `data:` lines and never a blank line.
+    let (addr, peer) = one_shot_peer(|s| {
+        s.write_all(SSE_HEAD)?;
+        s.write_all(b"Connection: close\r\n\r\ndata: first\n\n")?;
+        let line = [b"data: ", &[b'x'; 100][..], b"\n"].concat();
+        for _ in 0..2000 {
+            s.write_all(&line)?;
+        }
+        Ok(())
+    });
+    let opts = ClientOpts {
+        max_event: 16 * 1024,
+        reconnect_events: false,
+        ..ClientOpts::default()
+    };
+    let mut client = Client::with_opts(addr, opts);
+    let mut tymist = Tymist::new(0.0, 0.01);
+    client.request(Request::get("/events"));
+    let err = client_error(next_result(None, &mut client, &mut tymist));
+    assert!(matches!(err, ClientError::Event { limit: 16384 }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "event-stream event larger than 16384 bytes"
+    );
+    let data: Vec<String> = client.events.drain(..).map(|e| e.data).collect();
+    assert_eq!(data, ["first"]);
+    assert!(!client.connected());
+    peer.join().unwrap();
+}
+
+/// `n` small events.
+fn small_events(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            Event::data(format!("event {i}"))
+                .id(i.to_string())
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn regression_event_streams_are_exempt_from_max_body() {
+    // About 15 KB of events against a max_body of 64, framed by the close
+    // (no Content-Length), by a Content-Length, and by chunks.
+    for framing in ["close", "length", "chunked"] {
+        let (addr, peer) = one_shot_peer(move |s| {
+            let events = small_events(500);
+            let body: Vec<u8> = match framing {
+                "chunked" => events
+                    .iter()
+                    .map(|e| format!("{:x}\r\n{e}\r\n", e.len()))
+                    .chain(["0\r\n\r\n".to_string()])
+                    .collect::<String>()
+                    .into_bytes(),
+                _ => events.concat().into_bytes(),
+            };
+            let head = match framing {
+                "close" => "Connection: close\r\n\r\n".to_string(),
+                "length" => format!("Content-Length: {}\r\n\r\n", body.len()),
+                _ => "Transfer-Encoding: chunked\r\n\r\n".to_string(),
+            };
+            s.write_all(SSE_HEAD)?;
+            s.write_all(head.as_bytes())?;
+            s.write_all(&body)
+        });
+        let opts = ClientOpts {
+            limits: Limits {
+                max_body: 64,
+                ..Limits::default()
+            },
+            reconnect_events: false,
+            ..ClientOpts::default()
+        };
+        let mut client = Client::with_opts(addr, opts);
+        let mut tymist = Tymist::new(0.0, 0.01);
+        client.request(Request::get("/events"));
+        let r = next_result(None, &mut client, &mut tymist)
+            .unwrap_or_else(|e| panic!("{framing}: {e}"));
+        assert_eq!(r.status, 200, "{framing}");
+        assert!(r.body.is_empty(), "{framing}");
+        let events: Vec<Event> = client.events.drain(..).collect();
+        assert_eq!(events.len(), 500, "{framing}");
+        assert_eq!(events[499].data, "event 499", "{framing}");
+        assert_eq!(events[499].id.as_deref(), Some("499"), "{framing}");
+        peer.join().unwrap();
+    }
+}
+
+#[test]
+fn regression_endless_interim_responses_fail_the_request() {
+    let (addr, peer) = one_shot_peer(|s| {
+        for _ in 0..1000 {
+            s.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        }
+        hold(s)
+    });
+    let mut client = Client::new(addr);
+    let mut tymist = Tymist::new(0.0, 0.01);
+    client.request(Request::get("/"));
+    let err = client_error(next_result(None, &mut client, &mut tymist));
+    assert!(matches!(err, ClientError::Interim { limit: 16 }), "{err}");
+    assert!(!client.connected());
+    peer.join().unwrap();
+
+    // The limit itself is still accepted.
+    let (addr, peer) = one_shot_peer(|s| {
+        for _ in 0..16 {
+            s.write_all(b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n")?;
+        }
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")?;
+        hold(s)
+    });
+    let mut client = Client::new(addr);
+    client.request(Request::get("/"));
+    let r = ok(None, &mut client, &mut tymist);
+    assert_eq!(r.body, "ok");
+    client.close();
+    peer.join().unwrap();
+}
+
+#[test]
+fn regression_a_request_has_a_total_deadline() {
+    // A body trickling in a byte per 0.5 s of tyme never trips the 1 s
+    // tymeout, but the whole response must arrive within 3 s.
+    let mut tymist = Tymist::new(0.0, 0.25);
+    let tymth = tymist.tymen();
+    let mut server = served(move |req: Req| {
+        if req.uri().path() != "/trickle" {
+            return Res::new(Body::from("after"));
+        }
+        let tymth = tymth.clone();
+        let mut sent = 0;
+        let mut r = Res::new(Body::stream(move || {
+            if sent >= 100 {
+                Piece::End
+            } else if sent < (tymth.tyme() / 0.5) as usize + 1 {
+                sent += 1;
+                Piece::Data(Bytes::from_static(b"x"))
+            } else {
+                Piece::Data(Bytes::new())
+            }
+        }));
+        r.headers_mut()
+            .insert("content-length", HeaderValue::from_static("100"));
+        r
+    });
+    let opts = ClientOpts {
+        tymeout: 1.0,
+        deadline: 3.0,
+        ..ClientOpts::default()
+    };
+    let mut client = client_for(&server, opts);
+    client.wind(&tymist.tymen());
+    client.request(Request::get("/trickle"));
+    client.request(Request::get("/after"));
+    let err = client_error(next_result(Some(&mut server), &mut client, &mut tymist));
+    assert!(
+        matches!(err, ClientError::Deadline { deadline } if deadline == 3.0),
+        "{err}"
+    );
+    // Sent at tyme 0.0; failed when tyme reached 3.0.
+    assert_eq!(tymist.tyme(), 3.0);
+    assert_eq!(
+        ok(Some(&mut server), &mut client, &mut tymist).body,
+        "after"
+    );
+}
+
+#[test]
+fn regression_by_default_a_silent_response_ends_at_the_deadline() {
+    // The head arrives, the body never does, and no tymeout is set.
+    let mut server = served(app);
+    let mut client = client_for(&server, ClientOpts::default());
+    let mut tymist = Tymist::new(0.0, 10.0);
+    client.wind(&tymist.tymen());
+    client.request(Request::get("/nowhere"));
+    let err = client_error(next_result(Some(&mut server), &mut client, &mut tymist));
+    assert!(
+        matches!(err, ClientError::Deadline { deadline } if deadline == 300.0),
+        "{err}"
+    );
+    assert_eq!(tymist.tyme(), 300.0);
+}
+
+#[test]
+fn the_deadline_bounds_an_event_stream_only_until_its_head() {
+    let feed = hio::http::sse::Feed::new(16);
+    let sub = feed.clone();
+    let mut server = served(move |_req: Req| {
+        let mut r = Res::new(Body::stream(sub.subscribe()));
+        r.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+        r
+    });
+    let opts = ClientOpts {
+        deadline: 1.0,
+        ..ClientOpts::default()
+    };
+    let mut client = client_for(&server, opts);
+    let mut tymist = Tymist::new(0.0, 0.25);
+    client.wind(&tymist.tymen());
+    client.request(Request::get("/live"));
+    pump(Some(&mut server), &mut client, &mut tymist, |_| {
+        feed.subscribers() == 1
+    });
+    for i in 0..12 {
+        tymist.tick();
+        feed.send(&Event::data(i.to_string()));
+        pump(Some(&mut server), &mut client, &mut tymist, |c| {
+            c.event().is_some_and(|e| e.data == i.to_string())
+        });
+    }
+    assert!(tymist.tyme() >= 3.0, "tyme {}", tymist.tyme());
+    assert!(client.waiting() && client.responses.is_empty());
+    assert_eq!(feed.subscribers(), 1, "never reconnected");
+    client.close();
+}
+
+#[test]
+fn heads_arriving_a_byte_at_a_time_are_parsed_once_complete() {
+    // Split line ends between reads must not hide a head's end.
+    for reply in [
+        &b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"[..],
+        b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\n\r\nok",
+    ] {
+        let (addr, peer) = one_shot_peer(move |s| {
+            s.set_nodelay(true)?;
+            for b in reply {
+                s.write_all(&[*b])?;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            hold(s)
+        });
+        let mut client = Client::new(addr);
+        let mut tymist = Tymist::new(0.0, 0.01);
+        client.request(Request::get("/"));
+        let r = ok(None, &mut client, &mut tymist);
+        assert_eq!((r.status, r.body.as_ref()), (StatusCode::OK, &b"ok"[..]));
+        client.close();
+        peer.join().unwrap();
+    }
+}

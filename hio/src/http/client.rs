@@ -43,13 +43,30 @@ pub struct ClientOpts {
     /// close, for the next request, or to resume an event stream).
     pub tcp: tcp::ClientOpts,
     /// Limits on a response's head and body (and on an event-stream line,
-    /// which may not exceed `max_head`).
+    /// which may not exceed `max_head`). An event stream is exempt from
+    /// `max_body`: it may run for ever, and is not kept in memory.
     pub limits: Limits,
+    /// Most bytes an event stream's undispatched event may hold (its
+    /// `data` and `event` so far plus the line being read) before the
+    /// request fails with [`ClientError::Event`] (HIO has no limit).
+    /// Default 1 MiB.
+    pub max_event: usize,
+    /// Interim (`1xx`) responses accepted before each final response;
+    /// one more fails the request with [`ClientError::Interim`] (HIO has
+    /// no limit). Default 16.
+    pub max_interim: usize,
     /// Tyme in seconds that a request may wait for the next bytes of its
     /// response (the connect included) before it fails with
     /// [`ClientError::Tymeout`]; an event stream connects anew instead.
     /// `0.0`: wait for ever (HIO has no such limit). Default 0.0.
     pub tymeout: f64,
+    /// Tyme in seconds from a request's first send until its whole final
+    /// response (redirects and resends included) before it fails with
+    /// [`ClientError::Deadline`], however steadily bytes arrive. For an
+    /// event stream it bounds each connect until the stream's head (the
+    /// stream itself runs for ever); an expired one connects anew. `0.0`:
+    /// no deadline (HIO has none). Default 300.0.
+    pub deadline: f64,
     /// Follow redirects (301, 302, 303, 307, 308). Default true.
     pub redirectable: bool,
     /// Redirects followed for one request before it fails with
@@ -79,7 +96,10 @@ impl Default for ClientOpts {
         ClientOpts {
             tcp: tcp::ClientOpts::default(),
             limits: Limits::default(),
+            max_event: 1 << 20,
+            max_interim: 16,
             tymeout: 0.0,
+            deadline: 300.0,
             redirectable: true,
             max_redirects: 10,
             port_optional: false,
@@ -106,6 +126,25 @@ pub enum ClientError {
     Tymeout {
         /// The tymeout that expired.
         tymeout: f64,
+    },
+    /// The whole request took longer than [`ClientOpts::deadline`].
+    #[error("no complete response within the {deadline} s deadline of tyme")]
+    Deadline {
+        /// The deadline that expired.
+        deadline: f64,
+    },
+    /// More interim (`1xx`) responses than [`ClientOpts::max_interim`].
+    #[error("more than {limit} interim (1xx) responses")]
+    Interim {
+        /// The limit.
+        limit: usize,
+    },
+    /// An event-stream event grew past [`ClientOpts::max_event`] bytes
+    /// without being dispatched.
+    #[error("event-stream event larger than {limit} bytes")]
+    Event {
+        /// The limit.
+        limit: usize,
     },
     /// The response could not be parsed or broke a [`Limits`] bound.
     #[error("malformed response: {0}")]
@@ -332,14 +371,16 @@ struct Reading {
     chunked: Option<ChunkedDecoder>,
 }
 
-/// Reading an event stream.
+/// Reading an event stream: its bytes go straight to the parser, so
+/// none of the stream is kept.
 struct Streaming {
     head: ResponseHead,
     framing: Framing,
-    body: BytesMut,
-    /// Bytes of `body` already fed to the parser (fixed-length streams).
-    fed: usize,
+    /// Stream bytes still to come (`Framing::Length`).
+    left: u64,
     chunked: Option<ChunkedDecoder>,
+    /// Decoded chunk data, reused from read to read.
+    decoded: Vec<u8>,
     parser: Parser,
 }
 
@@ -369,6 +410,14 @@ struct Flight {
     streaming: bool,
     last_id: Option<String>,
     retry_ms: Option<u64>,
+    /// Interim responses before the current attempt's final one.
+    interim: usize,
+    /// Received bytes already searched for the end of a head, so a head
+    /// arriving in pieces is scanned once, not once per piece.
+    scanned: usize,
+    /// Runs from the first send until the final response (for a stream,
+    /// its head); `None` when no deadline runs.
+    deadline: Option<Tymer>,
 }
 
 impl Flight {
@@ -383,6 +432,9 @@ impl Flight {
             streaming: false,
             last_id: None,
             retry_ms: None,
+            interim: 0,
+            scanned: 0,
+            deadline: None,
         }
     }
 }
@@ -599,6 +651,9 @@ impl Client {
         self.tymth = tymth.clone();
         self.tymer.wind(tymth);
         self.tcp.wind(tymth);
+        if let Some(deadline) = self.flight.as_mut().and_then(|f| f.deadline.as_mut()) {
+            deadline.wind(tymth);
+        }
     }
 
     /// Moves the connection onto a reactor (a Doist's); later connections
@@ -774,6 +829,11 @@ impl Client {
             flight.reused = reused;
             flight.heard = false;
             flight.phase = Phase::Head;
+            flight.interim = 0;
+            flight.scanned = 0;
+            if flight.deadline.is_none() && self.opts.deadline > 0.0 {
+                flight.deadline = Some(Tymer::new(&self.tymth, self.opts.deadline));
+            }
         }
         self.tcp.tx(&bytes);
         self.tymer.start(Some(self.opts.tymeout), None);
@@ -804,6 +864,9 @@ impl Client {
                         Step::Wait
                     };
                 }
+                if !cutoff && !head_may_end(rxbs, &mut flight.scanned, limits.max_head) {
+                    return Step::Wait;
+                }
                 let head_request = flight.request.method == Method::HEAD;
                 let (head, n, framing) = match parse_response_head(rxbs, &limits, head_request) {
                     Ok(Some(parsed)) => parsed,
@@ -817,24 +880,26 @@ impl Client {
                     Err(e) => return Step::Fail(e.into()),
                 };
                 self.tcp.consume(n);
+                flight.scanned = 0;
                 if head.status.is_informational() && head.status != StatusCode::SWITCHING_PROTOCOLS
                 {
                     // An interim response (100 Continue, 103 Early Hints):
-                    // the real one follows.
+                    // the real one follows, unless the server never stops.
+                    flight.interim += 1;
+                    if flight.interim > self.opts.max_interim {
+                        return Step::Fail(ClientError::Interim {
+                            limit: self.opts.max_interim,
+                        });
+                    }
                     return Step::Again;
-                }
-                if let Framing::Length(len) = framing
-                    && len > limits.max_body as u64
-                {
-                    return Step::Fail(
-                        ParseError::new(StatusCode::PAYLOAD_TOO_LARGE, "response body too large")
-                            .into(),
-                    );
                 }
                 if head.status == StatusCode::OK && !head_request && is_event_stream(&head.headers)
                 {
                     flight.streaming = true;
-                    // A stream may run for ever: only its lines are bounded.
+                    // The stream runs for ever from here.
+                    flight.deadline = None;
+                    // Nothing of a stream is kept: only its events and lines
+                    // are bounded, not its length.
                     let unbounded = Limits {
                         max_body: usize::MAX,
                         ..limits
@@ -842,12 +907,22 @@ impl Client {
                     flight.phase = Phase::Events(Box::new(Streaming {
                         head,
                         framing,
-                        body: BytesMut::new(),
-                        fed: 0,
+                        left: match framing {
+                            Framing::Length(len) => len,
+                            _ => 0,
+                        },
                         chunked: (framing == Framing::Chunked)
                             .then(|| ChunkedDecoder::new(unbounded)),
-                        parser: Parser::default(),
+                        decoded: Vec::new(),
+                        parser: Parser::with_max_event(self.opts.max_event),
                     }));
+                } else if let Framing::Length(len) = framing
+                    && len > limits.max_body as u64
+                {
+                    return Step::Fail(
+                        ParseError::new(StatusCode::PAYLOAD_TOO_LARGE, "response body too large")
+                            .into(),
+                    );
                 } else {
                     let persistent = persistent(&head, framing);
                     flight.phase = Phase::Body(Box::new(Reading {
@@ -882,24 +957,43 @@ impl Client {
                 }
             }
             Phase::Events(s) => {
-                let read = read_body(s.framing, rxbs, &mut s.body, &mut s.chunked, &limits);
-                if let Ok((used, _)) = read {
-                    self.tcp.consume(used);
-                }
-                let read = read.map(|(_, done)| done);
-                let events = s.parser.feed(&s.body[s.fed..]);
-                if s.framing == Framing::Close || s.framing == Framing::Chunked {
-                    s.body.clear();
-                    s.fed = 0;
-                } else {
-                    s.fed = s.body.len();
-                }
+                // Each received byte is fed once and consumed at once.
+                let (used, events, read) = match s.framing {
+                    Framing::None => (0, Vec::new(), Ok(true)),
+                    Framing::Length(_) => {
+                        let take = rxbs
+                            .len()
+                            .min(usize::try_from(s.left).unwrap_or(usize::MAX));
+                        s.left -= take as u64;
+                        (take, s.parser.feed(&rxbs[..take]), Ok(s.left == 0))
+                    }
+                    Framing::Close => (rxbs.len(), s.parser.feed(rxbs), Ok(false)),
+                    Framing::Chunked => {
+                        let dec = s.chunked.get_or_insert_with(|| {
+                            ChunkedDecoder::new(Limits {
+                                max_body: usize::MAX,
+                                ..limits
+                            })
+                        });
+                        s.decoded.clear();
+                        match dec.decode(rxbs, &mut s.decoded) {
+                            Ok(used) => (used, s.parser.feed(&s.decoded), Ok(dec.is_done())),
+                            Err(e) => (0, Vec::new(), Err(e)),
+                        }
+                    }
+                };
+                self.tcp.consume(used);
                 self.events.extend(events);
                 if let Some(id) = s.parser.last_id() {
                     flight.last_id = Some(id.to_string());
                 }
                 if let Some(ms) = s.parser.retry() {
                     flight.retry_ms = Some(ms);
+                }
+                if s.parser.overflowed() {
+                    return Step::Fail(ClientError::Event {
+                        limit: self.opts.max_event,
+                    });
                 }
                 if s.parser.pending() > limits.max_head {
                     return Step::Fail(
@@ -1094,13 +1188,20 @@ impl Client {
                         .insert(HeaderName::from_static("last-event-id"), value);
                 }
                 flight.retried = false;
+                // A new deadline for the new connect.
+                flight.deadline = None;
                 return self.send();
             }
             return Ok(());
         }
-        if self.opts.tymeout > 0.0 && self.tymer.expired() {
+        let late = flight.deadline.as_ref().is_some_and(Tymer::expired);
+        if (self.opts.tymeout > 0.0 && self.tymer.expired()) || late {
             if flight.streaming {
                 self.stream_end();
+            } else if late {
+                self.fail(ClientError::Deadline {
+                    deadline: self.opts.deadline,
+                });
             } else {
                 self.fail(ClientError::Tymeout {
                     tymeout: self.opts.tymeout,
@@ -1471,6 +1572,27 @@ fn build_request(
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(&body);
     Ok(out)
+}
+
+/// Whether parsing `rxbs` as a response head is worth while: on the first
+/// look (to refuse a garbage status line at once), once it is too large,
+/// or when the bytes after `scanned` bring the blank line that ends a
+/// head. Re-parsing a partial head on every read would cost O(head) per
+/// read, quadratic in all.
+fn head_may_end(rxbs: &[u8], scanned: &mut usize, max_head: usize) -> bool {
+    if *scanned == 0 || rxbs.len() > max_head {
+        *scanned = rxbs.len();
+        return true;
+    }
+    // Back up over a line end split between reads ("\n" | "\r\n" | "\n").
+    let from = scanned.saturating_sub(2).min(rxbs.len());
+    let tail = &rxbs[from..];
+    let found = tail.iter().enumerate().any(|(i, &b)| {
+        b == b'\n' && (tail[i + 1..].starts_with(b"\n") || tail[i + 1..].starts_with(b"\r\n"))
+    });
+    // Searched up to here; a terminator found still needs a parse.
+    *scanned = rxbs.len();
+    found
 }
 
 /// Whether the connection may carry another request after this response.

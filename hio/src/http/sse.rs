@@ -247,7 +247,7 @@ impl BodyStream for Stream {
 /// assert_eq!(events[1].name.as_deref(), Some("x"));
 /// assert_eq!(p.retry(), Some(1000));
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Parser {
     buf: Vec<u8>,
     last_id: Option<String>,
@@ -256,9 +256,44 @@ pub struct Parser {
     data: Option<String>,
     /// A CR ended the last line; skip a following LF.
     after_cr: bool,
+    /// Bound on [`held`](Parser::held).
+    max_event: usize,
+    overflowed: bool,
+}
+
+impl Default for Parser {
+    /// A parser without a bound on the pending event.
+    fn default() -> Self {
+        Parser::with_max_event(usize::MAX)
+    }
 }
 
 impl Parser {
+    /// A parser whose undispatched event may hold at most `max` bytes
+    /// (see [`held`](Parser::held)); past that it stops, and
+    /// [`overflowed`](Parser::overflowed) says so.
+    ///
+    /// ```
+    /// use hio::http::sse::Parser;
+    /// let mut p = Parser::with_max_event(64);
+    /// for _ in 0..10 {
+    ///     p.feed(b"data: 0123456789\n"); // no blank line ever comes
+    /// }
+    /// assert!(p.overflowed() && p.held() <= 64);
+    /// ```
+    pub fn with_max_event(max: usize) -> Self {
+        Parser {
+            buf: Vec::new(),
+            last_id: None,
+            retry: None,
+            name: None,
+            data: None,
+            after_cr: false,
+            max_event: max,
+            overflowed: false,
+        }
+    }
+
     /// The last event id seen (send it as `Last-Event-ID` on reconnect).
     pub fn last_id(&self) -> Option<&str> {
         self.last_id.as_deref()
@@ -274,9 +309,30 @@ impl Parser {
         self.buf.len()
     }
 
+    /// Bytes held for the event not yet dispatched: its `data` and
+    /// `event` so far, and the unterminated line.
+    pub fn held(&self) -> usize {
+        self.event_len() + self.buf.len()
+    }
+
+    /// Whether the undispatched event outgrew the limit; the parser then
+    /// ignores all further input.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    fn event_len(&self) -> usize {
+        self.data.as_ref().map_or(0, String::len) + self.name.as_ref().map_or(0, String::len)
+    }
+
     /// Consumes stream bytes and returns the events they complete.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Event> {
         let mut events = Vec::new();
+        if self.overflowed {
+            return events;
+        }
+        // What the event held when the current line began.
+        let mut base = self.event_len();
         for &b in bytes {
             if self.after_cr {
                 self.after_cr = false;
@@ -287,15 +343,36 @@ impl Parser {
             match b {
                 b'\n' | b'\r' => {
                     self.after_cr = b == b'\r';
-                    let line = std::mem::take(&mut self.buf);
+                    // Reuse the line's allocation for the next line.
+                    let mut line = std::mem::take(&mut self.buf);
                     if let Some(e) = self.line(&line) {
                         events.push(e);
                     }
+                    line.clear();
+                    self.buf = line;
+                    base = self.event_len();
+                    // Lossy UTF-8 may have grown the data past the line.
+                    if base > self.max_event {
+                        self.overflow();
+                        break;
+                    }
+                }
+                _ if base + self.buf.len() >= self.max_event => {
+                    self.overflow();
+                    break;
                 }
                 _ => self.buf.push(b),
             }
         }
         events
+    }
+
+    /// Stops for good, dropping what the event held.
+    fn overflow(&mut self) {
+        self.overflowed = true;
+        self.buf = Vec::new();
+        self.data = None;
+        self.name = None;
     }
 
     fn line(&mut self, line: &[u8]) -> Option<Event> {
