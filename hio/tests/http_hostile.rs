@@ -418,10 +418,10 @@ fn streaming_upload_beyond_the_body_limit() {
             "{:?}",
             text(&got)
         );
-        if sent < size {
-            if let Ok(n) = c.write(&piece[..piece.len().min(size - sent)]) {
-                sent += n;
-            }
+        if sent < size
+            && let Ok(n) = c.write(&piece[..piece.len().min(size - sent)])
+        {
+            sent += n;
         }
         server.service().unwrap();
         got.extend(drain(&mut c).0);

@@ -164,7 +164,7 @@ fn framing(headers: &HeaderMap, response: bool) -> Result<Framing, ParseError> {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
         };
-        let last = codings().last().unwrap_or("");
+        let last = codings().next_back().unwrap_or("");
         let chunked = codings()
             .filter(|t| t.eq_ignore_ascii_case("chunked"))
             .count();
