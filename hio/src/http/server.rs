@@ -1012,9 +1012,13 @@ impl Server {
                     }
                 }
                 Phase::Respond(writer) => {
-                    if r.cutoff() && writer.head_sent {
-                        // The client went away mid-response (an SSE client
-                        // disconnecting): stop producing for it.
+                    if r.cutoff()
+                        && writer.head_sent
+                        && matches!(&writer.body, Body::Stream(s) if s.endless())
+                    {
+                        // An SSE client that closed: stop producing for it. A
+                        // download goes on to a client that only shut down
+                        // its sending side; a reset ends it above.
                         return true;
                     }
                     if self.draining {

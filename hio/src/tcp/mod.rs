@@ -325,3 +325,32 @@ pub(crate) fn raise_buffers(sock: &socket2::SockRef<'_>, bs: usize) {
         let _ = sock.set_recv_buffer_size(bs);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Link;
+
+    /// Issue 10, defect 3: taking small messages one by one from a large
+    /// buffer moves each byte a bounded number of times, not once per
+    /// message (`drain(..n)` per message moved the whole rest each time).
+    #[test]
+    fn regression_consume_is_linear() {
+        let mut link = Link::default();
+        let total = 1 << 20;
+        link.rxbs = (0..total).map(|i| (i % 251) as u8).collect();
+        let (mut taken, mut moved, mut before) = (0usize, 0usize, link.rxbs.len());
+        while taken < total {
+            assert_eq!(link.rx()[0], (taken % 251) as u8);
+            link.consume(7);
+            taken = (taken + 7).min(total);
+            if link.rxbs.len() < before && !link.rxbs.is_empty() {
+                moved += link.rxbs.len();
+            }
+            before = link.rxbs.len();
+        }
+        assert!(link.rx().is_empty());
+        // Each compaction halves what is left: under 2 MiB moved in all,
+        // where one drain per message would move about 75 GB.
+        assert!(moved <= 2 * total, "{moved} bytes moved");
+    }
+}

@@ -260,6 +260,7 @@ pub struct Server {
     reg: Registration,
     scratch: Vec<u8>,
     acceptable: bool,
+    accept_failing: bool,
     rx_ready: Vec<u32>,
     tx_ready: Vec<u32>,
     received: Vec<u32>,
@@ -315,6 +316,7 @@ impl Server {
             reg: Registration::new(),
             scratch,
             acceptable: false,
+            accept_failing: false,
             rx_ready: Vec::new(),
             tx_ready: Vec::new(),
             received: Vec::new(),
@@ -683,7 +685,10 @@ impl Server {
                 return Ok(());
             };
             match listener.accept() {
-                Ok((stream, peer)) => self.admit(stream, peer),
+                Ok((stream, peer)) => {
+                    self.accept_failing = false;
+                    self.admit(stream, peer)
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.acceptable = false;
                     return Ok(());
@@ -695,8 +700,16 @@ impl Server {
                     ) => {}
                 Err(e) => {
                     // Out of descriptors or memory: the connection stays in
-                    // the queue; try again at the next service.
-                    tracing::warn!(error = %e, "accept failed; retrying next service");
+                    // the queue; try again at the next service. Said once
+                    // per run of failures, not once per pass.
+                    if !self.accept_failing {
+                        self.accept_failing = true;
+                        tracing::warn!(
+                            error = %e,
+                            held = self.count,
+                            "accept failed (descriptors exhausted?); retrying each service"
+                        );
+                    }
                     return Ok(());
                 }
             }
