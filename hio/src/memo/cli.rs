@@ -194,7 +194,7 @@ impl<A> Default for Fuser<A> {
     }
 }
 
-impl<A: Clone + std::fmt::Debug> Fuser<A> {
+impl<A: Clone + std::fmt::Debug + Eq + std::hash::Hash> Fuser<A> {
     /// Takes one gram from `src`; returns the memos it completed.
     fn accept(&mut self, gram: &[u8], src: A) -> std::result::Result<Vec<Memo<(Mid, A)>>, Drop> {
         let mid = parse(gram)?.mid;
