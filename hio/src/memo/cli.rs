@@ -5,7 +5,8 @@
 //! - [`fuse_hex`]: gram hex lines in (any order, several memos mixed), one
 //!   JSON line per completed memo and per dropped gram;
 //! - [`send`]: each input line sent as one memo over UDP or UXD;
-//! - [`listen`]: memos received over UDP or UXD printed as JSON lines.
+//! - [`listen`]: memos received over UDP or UXD printed as JSON lines (its
+//!   reassembly, on a clock of wall seconds, is a [`Receiver`]).
 //!
 //! ```
 //! use hio::memo::cli::{RendOpts, fuse_hex, rend_hex};
@@ -22,6 +23,8 @@
 //! # Ok::<(), hio::Error>(())
 //! ```
 
+use std::fmt;
+use std::hash::Hash;
 use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,6 +37,7 @@ use super::{
     Transport, Vid, parse,
 };
 use crate::error::{Error, Result};
+use crate::tyming::Tymist;
 
 /// How to rend: `hio memo rend`'s and `hio memo send`'s options.
 #[derive(Clone, Debug, Default)]
@@ -123,37 +127,136 @@ pub struct FuseCount {
     pub dropped: usize,
 }
 
+/// The longest line [`fuse_hex`] takes, in bytes: the hex of the largest
+/// gram ([`MAX_GRAM_SIZE`] bytes, two digits each) plus 1 KiB for blanks
+/// around it and a CR. No valid gram line is longer.
+pub const MAX_FUSE_LINE: usize = 2 * MAX_GRAM_SIZE + 1024;
+
+/// What [`read_line_bounded`] read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineRead {
+    /// A line, now in the buffer (without its `\n`).
+    Line,
+    /// A line longer than the bound, of `len` bytes (without its `\n`):
+    /// skipped, the buffer left empty.
+    TooLong {
+        /// The length of the line.
+        len: u64,
+    },
+    /// The end of the input.
+    End,
+}
+
+/// Reads one line from `input` into `line` (cleared first, without the
+/// `\n`), holding at most `max` bytes of it. A longer line is read to its
+/// end in the reader's own chunks and dropped as it goes, so it is never
+/// held whatever its length: `line` is left empty and
+/// [`LineRead::TooLong`] says how long it was. A last line without `\n`
+/// counts as a line.
+///
+/// ```
+/// use hio::memo::cli::{LineRead, read_line_bounded};
+/// let mut input = &b"short\nmuch too long\nok"[..];
+/// let mut line = Vec::new();
+/// assert_eq!(read_line_bounded(&mut input, &mut line, 8)?, LineRead::Line);
+/// assert_eq!(line, b"short");
+/// assert_eq!(read_line_bounded(&mut input, &mut line, 8)?, LineRead::TooLong { len: 13 });
+/// assert!(line.is_empty());
+/// assert_eq!(read_line_bounded(&mut input, &mut line, 8)?, LineRead::Line);
+/// assert_eq!(line, b"ok");
+/// assert_eq!(read_line_bounded(&mut input, &mut line, 8)?, LineRead::End);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn read_line_bounded(
+    input: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<LineRead> {
+    line.clear();
+    let mut len = 0u64;
+    let mut too_long = false;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        if buf.is_empty() {
+            return Ok(match (too_long, len) {
+                (true, _) => LineRead::TooLong { len },
+                (false, 0) => LineRead::End,
+                (false, _) => LineRead::Line,
+            });
+        }
+        let end = buf.iter().position(|&b| b == b'\n');
+        let chunk = &buf[..end.unwrap_or(buf.len())];
+        len += chunk.len() as u64;
+        if !too_long && line.len() + chunk.len() > max {
+            too_long = true;
+            line.clear();
+        }
+        if !too_long {
+            let want = line.len() + chunk.len();
+            if want > line.capacity() {
+                // Grow as a Vec would, but never past the bound.
+                let cap = want.max(line.capacity() * 2).min(max);
+                line.reserve_exact(cap - line.len());
+            }
+            line.extend_from_slice(chunk);
+        }
+        let used = chunk.len() + usize::from(end.is_some());
+        input.consume(used);
+        if end.is_some() {
+            return Ok(if too_long {
+                LineRead::TooLong { len }
+            } else {
+                LineRead::Line
+            });
+        }
+    }
+}
+
 /// `hio memo fuse`: reads gram hex lines from `input` (blank lines are
 /// skipped; grams in any order, several memos mixed) and writes one JSON
 /// line per memo completed, `{"memo":…,"mid":…,"vid":…|null}`, and one
 /// per gram dropped, `{"dropped":"<reason>"}`. Bad input never stops the
 /// run. Text and binary grams are both recognised.
 ///
+/// A line longer than [`MAX_FUSE_LINE`] cannot be a gram: it is skipped
+/// without being held (see [`read_line_bounded`]) and reported as
+/// `{"dropped":"line too long (… bytes; at most …)"}`, and the run goes on.
+///
 /// A signed gram is checked against its `B` vid (the public key itself);
 /// as in HIO, a signed later gram that arrives before its zeroth gram is
 /// held and checked when the zeroth gram comes.
-pub fn fuse_hex(input: impl BufRead, out: &mut dyn Write) -> Result<FuseCount> {
-    let mut fuser = Fuser::default();
+pub fn fuse_hex(mut input: impl BufRead, out: &mut dyn Write) -> Result<FuseCount> {
+    let mut fuser = Fuser::offline();
     let mut count = FuseCount::default();
-    for line in input.split(b'\n') {
-        let line = line?;
+    let mut line = Vec::new();
+    loop {
+        match read_line_bounded(&mut input, &mut line, MAX_FUSE_LINE)? {
+            LineRead::End => break,
+            LineRead::TooLong { len } => {
+                let reason = format!("line too long ({len} bytes; at most {MAX_FUSE_LINE})");
+                writeln!(out, "{}", dropped_json(&reason))?;
+                count.dropped += 1;
+                continue;
+            }
+            LineRead::Line => {}
+        }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim();
         if text.is_empty() {
             continue;
         }
         let outcome = match from_hex(text) {
-            Some(gram) => fuser.accept(&gram, ()),
+            Some(gram) => fuser.accept(&gram, &()).map_err(Drop::Gram),
             None => Err(Drop::Hex),
         };
         match outcome {
             Ok(memos) => {
-                for memo in memos {
-                    writeln!(
-                        out,
-                        "{}",
-                        memo_json(&memo.memo, &memo.src.0, memo.vid, None)
-                    )?;
+                for (mid, memo) in memos {
+                    writeln!(out, "{}", memo_json(&memo.memo, &mid, memo.vid, None))?;
                     count.memos += 1;
                 }
             }
@@ -176,16 +279,17 @@ enum Drop {
     Gram(#[from] GramError),
 }
 
-/// Reassembly keyed by memo id, so that every memo reports its mid.
+/// Reassembly that reports each memo's mid.
 struct Fuser<A> {
-    reasm: Reassembler<(Mid, A)>,
+    reasm: Reassembler<A>,
     keep: Keep,
 }
 
-impl<A> Default for Fuser<A> {
-    fn default() -> Self {
+impl<A> Fuser<A> {
+    /// For `fuse_hex`: no tyme passes there, so partial memos are kept
+    /// until the run ends (or evicted at the cap).
+    fn offline() -> Self {
         let mut reasm = Reassembler::new();
-        // No tyme passes here: partial memos are kept until the run ends.
         reasm.set_tymeout(0.0);
         Fuser {
             reasm,
@@ -194,14 +298,120 @@ impl<A> Default for Fuser<A> {
     }
 }
 
-impl<A: Clone + std::fmt::Debug> Fuser<A> {
+impl<A: Clone + std::fmt::Debug + Eq + Hash> Fuser<A> {
     /// Takes one gram from `src`; returns the memos it completed.
-    fn accept(&mut self, gram: &[u8], src: A) -> std::result::Result<Vec<Memo<(Mid, A)>>, Drop> {
+    fn accept(
+        &mut self,
+        gram: &[u8],
+        src: &A,
+    ) -> std::result::Result<Vec<(Mid, Memo<A>)>, GramError> {
         let mid = parse(gram)?.mid;
-        self.reasm.accept(gram, &(mid, src), &self.keep)?;
+        self.reasm.accept(gram, src, &self.keep)?;
+        // Fused after every gram, so only this gram's memo can be complete.
         let mut memos = Vec::new();
-        self.reasm.fuse(|memo| memos.push(memo));
+        self.reasm.fuse(|memo| memos.push((mid, memo)));
         Ok(memos)
+    }
+}
+
+/// The reassembly of [`listen`], on a clock of its own: the library's
+/// defaults ([`Reassembler::TYMEOUT`], [`Reassembler::MAX_BUFFERED`], each
+/// source held to its fair share), with tyme moved by
+/// [`advance`](Self::advance). `listen` moves it to the wall seconds since
+/// it started, so the tymeout is in wall seconds there; tests move it by
+/// hand.
+///
+/// ```
+/// use hio::memo::cli::Receiver;
+/// let mut receiver = Receiver::new();
+/// let zeroth = b"bAAAAAAC0AD5s502N14R8bWw8qyvRW-Shello";
+/// assert!(receiver.accept(zeroth, &"peer").unwrap().is_empty());
+/// assert_eq!(receiver.advance(59.0), 0);
+/// assert_eq!(receiver.advance(61.0), 1); // past the 60 s tymeout
+/// assert_eq!(receiver.reassembler().pending(), 0);
+/// ```
+pub struct Receiver<A> {
+    fuser: Fuser<A>,
+    tymist: Tymist,
+    /// Tyme of the last expiry pass.
+    swept: f64,
+}
+
+impl<A> fmt::Debug for Receiver<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("tyme", &self.tymist.tyme())
+            .field("reassembler", &self.fuser.reasm)
+            .finish()
+    }
+}
+
+impl<A> Default for Receiver<A> {
+    fn default() -> Self {
+        Receiver::new()
+    }
+}
+
+impl<A> Receiver<A> {
+    /// Tyme between expiry passes (each visits every partial memo), in
+    /// seconds.
+    pub const SWEEP: f64 = 1.0;
+
+    /// A receiver at tyme 0.0 with the library's reassembly defaults.
+    pub fn new() -> Self {
+        let tymist = Tymist::new(0.0, Tymist::TOCK);
+        let mut reasm = Reassembler::new();
+        reasm.wind(&tymist.tymen());
+        Receiver {
+            fuser: Fuser {
+                reasm,
+                keep: Keep::new(),
+            },
+            tymist,
+            swept: 0.0,
+        }
+    }
+
+    /// The reassembler.
+    pub fn reassembler(&self) -> &Reassembler<A> {
+        &self.fuser.reasm
+    }
+
+    /// The reassembler, mutably (to change its tymeout or limits).
+    pub fn reassembler_mut(&mut self) -> &mut Reassembler<A> {
+        &mut self.fuser.reasm
+    }
+
+    /// The receiver's tyme.
+    pub fn tyme(&self) -> f64 {
+        self.tymist.tyme()
+    }
+}
+
+impl<A: Clone + std::fmt::Debug + Eq + Hash> Receiver<A> {
+    /// Moves tyme on to `tyme` (never back) and, at most once per
+    /// [`SWEEP`](Self::SWEEP), drops partial memos past the tymeout;
+    /// returns how many were dropped.
+    pub fn advance(&mut self, tyme: f64) -> usize {
+        if tyme > self.tymist.tyme() {
+            self.tymist.set_tyme(tyme);
+        }
+        let now = self.tymist.tyme();
+        if now - self.swept < Self::SWEEP {
+            return 0;
+        }
+        self.swept = now;
+        self.fuser.reasm.expire()
+    }
+
+    /// Takes one datagram from `src`; returns the memos it completed, each
+    /// with its mid, or why the gram was dropped.
+    pub fn accept(
+        &mut self,
+        gram: &[u8],
+        src: &A,
+    ) -> std::result::Result<Vec<(Mid, Memo<A>)>, GramError> {
+        self.fuser.accept(gram, src)
     }
 }
 
@@ -366,13 +576,24 @@ fn receive_loop<T: Transport>(
         .duration
         .map(|secs| Instant::now() + Duration::from_secs_f64(secs.max(0.0)));
     let limit = limits.count.unwrap_or(usize::MAX);
-    let mut fuser = Fuser::default();
+    let start = Instant::now();
+    let mut receiver = Receiver::new();
+    let mut evicted = 0;
     let mut buf = vec![0; MAX_GRAM_SIZE + 1];
     let mut got = 0;
     while got < limit
         && !stop.load(Ordering::Relaxed)
         && deadline.is_none_or(|d| Instant::now() < d)
     {
+        // Tyme is wall seconds since the start: the tymeout is wall time.
+        let expired = receiver.advance(start.elapsed().as_secs_f64());
+        if expired > 0 {
+            let tymeout = receiver.reassembler().tymeout();
+            writeln!(
+                log,
+                "hio memo: dropped {expired} incomplete memo(s) after the {tymeout} s reassembly tymeout"
+            )?;
+        }
         let received = match peer.receive(&mut buf) {
             Ok(received) => received,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
@@ -382,26 +603,29 @@ fn receive_loop<T: Transport>(
             std::thread::sleep(Duration::from_millis(1));
             continue;
         };
-        match fuser.accept(&buf[..len.min(buf.len())], src.clone()) {
+        match receiver.accept(&buf[..len.min(buf.len())], &src) {
             Ok(memos) => {
-                for memo in memos {
-                    let src = show(&memo.src.1);
-                    writeln!(
-                        out,
-                        "{}",
-                        memo_json(&memo.memo, &memo.src.0, memo.vid, Some(&src))
-                    )?;
+                for (mid, memo) in memos {
+                    let src = show(&memo.src);
+                    writeln!(out, "{}", memo_json(&memo.memo, &mid, memo.vid, Some(&src)))?;
                     out.flush()?;
                     got += 1;
                 }
             }
             Err(reason) => {
-                writeln!(
-                    log,
-                    "hio memo: dropped a gram from {}: {reason}",
-                    show(&src)
-                )?;
+                let src = show(&src);
+                tracing::debug!(%src, %reason, "hio memo listen dropped a gram");
+                writeln!(log, "hio memo: dropped a gram from {src}: {reason}")?;
             }
+        }
+        let now = receiver.reassembler().evicted();
+        if now > evicted {
+            writeln!(
+                log,
+                "hio memo: evicted {} incomplete memo(s) to make room",
+                now - evicted
+            )?;
+            evicted = now;
         }
     }
     Ok(got)

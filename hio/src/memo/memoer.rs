@@ -54,8 +54,9 @@ use crate::tyming::Tymth;
 /// # Ok::<(), hio::Error>(())
 /// ```
 pub trait Transport {
-    /// A peer address (`SocketAddr` for UDP, a path for UXD).
-    type Addr: Clone + fmt::Debug;
+    /// A peer address (`SocketAddr` for UDP, a path for UXD). Hashable, as
+    /// the reassembler shares its buffer fairly among sources.
+    type Addr: Clone + fmt::Debug + Eq + std::hash::Hash;
 
     /// Receives one datagram into `buf`: its length and source, or
     /// `Ok(None)` when nothing is waiting. A datagram longer than `buf` may

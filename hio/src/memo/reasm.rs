@@ -1,8 +1,9 @@
 //! Reassembly: grams in, memos out (HIO's `pick` bookkeeping and `fuse`).
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use std::hash::Hash;
 use std::mem;
 
 use ed25519_dalek::VerifyingKey;
@@ -105,6 +106,9 @@ struct Partial<A> {
     /// Arrival order of the memo's first gram: memos are delivered in it.
     seq: u64,
     src: A,
+    /// The [`Holder`] id of `src`, which is charged for the memo while it
+    /// is incomplete.
+    holder: u64,
     legacy: bool,
     /// Known once the zeroth gram is in.
     head: Option<Head>,
@@ -124,25 +128,159 @@ struct Partial<A> {
     ready: bool,
 }
 
-/// Buffer accounting shared by every partial memo.
-struct Budget {
+/// One source's incomplete partial memos.
+struct Holder<A> {
+    src: A,
+    /// Bytes charged for them.
     used: usize,
-    max: usize,
+    /// Their mids, oldest first (by `Partial::seq`).
+    memos: BTreeMap<u64, Mid>,
 }
 
-impl Budget {
-    fn reserve(&mut self, charged: &mut usize, bytes: usize) -> Result<(), GramError> {
-        if self.used.saturating_add(bytes) > self.max {
+/// Buffer accounting shared by every partial memo, in total and by source.
+struct Budget<A> {
+    used: usize,
+    max: usize,
+    max_per_source: usize,
+    /// Holder ids by source, and holders by id; a holder lives while its
+    /// source has incomplete memos.
+    ids: HashMap<A, u64>,
+    holders: HashMap<u64, Holder<A>>,
+    /// `(used, id)` of every holder: the largest is last.
+    by_use: BTreeSet<(usize, u64)>,
+    next_id: u64,
+    /// The bytes and holder of the last refused reservation, for
+    /// `Reassembler::make_room`.
+    short: Option<(usize, Option<u64>)>,
+}
+
+impl<A> Budget<A> {
+    fn new() -> Self {
+        Budget {
+            used: 0,
+            max: Reassembler::<A>::MAX_BUFFERED,
+            max_per_source: Reassembler::<A>::MAX_BUFFERED,
+            ids: HashMap::new(),
+            holders: HashMap::new(),
+            by_use: BTreeSet::new(),
+            next_id: 0,
+            short: None,
+        }
+    }
+
+    /// The fair share of one source while `active` sources hold memos.
+    fn share(&self, active: usize) -> usize {
+        self.max_per_source.min(self.max / active.max(1))
+    }
+
+    /// Charges `bytes` to a memo (`charged`) and its holder, if any (a
+    /// complete one-gram memo has none). Refuses when the total would pass
+    /// the cap or the holder its share; the caller may then make room
+    /// (see `Reassembler::make_room`) and try again.
+    fn reserve(
+        &mut self,
+        charged: &mut usize,
+        holder: Option<u64>,
+        bytes: usize,
+    ) -> Result<(), GramError> {
+        let over_total = self.used.saturating_add(bytes) > self.max;
+        let share = self.share(self.holders.len());
+        let h = holder.and_then(|id| Some((id, self.holders.get_mut(&id)?)));
+        let over_share = h
+            .as_ref()
+            .is_some_and(|(_, h)| h.used.saturating_add(bytes) > share);
+        if over_total || over_share {
+            self.short = Some((bytes, holder));
             return Err(GramError::Overflow);
+        }
+        if let Some((id, h)) = h {
+            self.by_use.remove(&(h.used, id));
+            h.used += bytes;
+            self.by_use.insert((h.used, id));
         }
         self.used += bytes;
         *charged += bytes;
         Ok(())
     }
 
-    fn refund(&mut self, charged: &mut usize, bytes: usize) {
+    fn refund(&mut self, charged: &mut usize, holder: Option<u64>, bytes: usize) {
         self.used -= bytes;
         *charged -= bytes;
+        if let Some(id) = holder
+            && let Some(h) = self.holders.get_mut(&id)
+        {
+            self.by_use.remove(&(h.used, id));
+            h.used -= bytes;
+            self.by_use.insert((h.used, id));
+        }
+    }
+
+    /// Bytes held by holder `id` (0 for none).
+    fn held(&self, id: Option<u64>) -> usize {
+        id.and_then(|id| self.holders.get(&id))
+            .map_or(0, |h| h.used)
+    }
+
+    /// Stops charging holder `id` for memo `seq` (complete, expired or
+    /// evicted), which had `charged` bytes; a holder left without memos is
+    /// forgotten.
+    fn release(&mut self, id: u64, seq: u64, charged: usize)
+    where
+        A: Eq + Hash,
+    {
+        let Some(h) = self.holders.get_mut(&id) else {
+            return;
+        };
+        if h.memos.remove(&seq).is_none() {
+            return;
+        }
+        self.by_use.remove(&(h.used, id));
+        h.used -= charged;
+        if h.memos.is_empty() {
+            debug_assert_eq!(h.used, 0);
+            if let Some(h) = self.holders.remove(&id) {
+                self.ids.remove(&h.src);
+            }
+        } else {
+            self.by_use.insert((h.used, id));
+        }
+    }
+
+    /// The holder id of `src`, made if it has none.
+    fn holder(&mut self, src: &A) -> u64
+    where
+        A: Clone + Eq + Hash,
+    {
+        if let Some(&id) = self.ids.get(src) {
+            return id;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.ids.insert(src.clone(), id);
+        self.holders.insert(
+            id,
+            Holder {
+                src: src.clone(),
+                used: 0,
+                memos: BTreeMap::new(),
+            },
+        );
+        self.by_use.insert((0, id));
+        id
+    }
+
+    /// Forgets holder `id` if it holds nothing (a new source whose first
+    /// gram was refused).
+    fn forget_if_idle(&mut self, id: u64)
+    where
+        A: Eq + Hash,
+    {
+        if self.holders.get(&id).is_some_and(|h| h.memos.is_empty()) {
+            self.by_use.remove(&(0, id));
+            if let Some(h) = self.holders.remove(&id) {
+                self.ids.remove(&h.src);
+            }
+        }
     }
 }
 
@@ -177,6 +315,25 @@ const WHOLE_SCAN: usize = 8;
 /// tymeout is dropped by [`expire`](Reassembler::expire); buffered bytes are
 /// capped.
 ///
+/// Sharing the cap (HIO has no cap): a source is the `A` a gram came from
+/// (for datagrams, the sender's address: there is no connection), and an
+/// incomplete memo is charged to the source of its first gram. While `n`
+/// sources have incomplete memos, each may hold its
+/// [`share`](Reassembler::share), `min(max_per_source, max_buffered / n)`.
+/// A gram that does not fit evicts incomplete memos, oldest first, never
+/// its own memo nor a complete one:
+///
+/// 1. past the cap: those of the source holding the most, if it holds more
+///    than the gram's source would; failing that, and if other sources are
+///    active, those of the gram's own source;
+/// 2. past its source's share: those of its own source.
+///
+/// A gram that still does not fit is dropped ([`GramError::Overflow`]): so
+/// a lone source at the cap is refused, as before, but a flood from one
+/// source can no longer shut others out. Evictions are logged (`warn`) and
+/// counted ([`evicted`](Reassembler::evicted)). A sender with many addresses
+/// counts as many sources; the tymeout is the remedy there.
+///
 /// ```
 /// use hio::memo::{Accepted, Keep, Memo, Reassembler};
 /// let mut reasm = Reassembler::new();
@@ -200,7 +357,9 @@ pub struct Reassembler<A> {
     /// Complete memos by arrival order of their first gram; `Whole` entries
     /// are all within the first `WHOLE_SCAN` positions.
     ready: Vec<(u64, Ready<A>)>,
-    budget: Budget,
+    budget: Budget<A>,
+    /// Partial memos evicted to make room, since the start.
+    evicted: u64,
 }
 
 impl<A> fmt::Debug for Reassembler<A> {
@@ -211,6 +370,9 @@ impl<A> fmt::Debug for Reassembler<A> {
             .field("tymeout", &self.tymeout)
             .field("pending", &self.pending())
             .field("buffered", &self.budget.used)
+            .field("max_per_source", &self.budget.max_per_source)
+            .field("sources", &self.budget.holders.len())
+            .field("evicted", &self.evicted)
             .finish()
     }
 }
@@ -226,6 +388,10 @@ impl<A> Reassembler<A> {
     pub const TYMEOUT: f64 = 60.0;
     /// Default cap on buffered bytes of partial memos (64 MiB).
     pub const MAX_BUFFERED: usize = 64 << 20;
+    /// Default fixed bound on the bytes of one source's incomplete memos:
+    /// the whole default cap, so that only the fair share
+    /// ([`share`](Self::share)) limits a source.
+    pub const MAX_PER_SOURCE: usize = Self::MAX_BUFFERED;
 
     /// A reassembler taking unsigned and signed grams, head format only,
     /// with the default tymeout and buffer cap, on an unwound clock (a
@@ -239,10 +405,8 @@ impl<A> Reassembler<A> {
             seq: 0,
             partials: HashMap::new(),
             ready: Vec::new(),
-            budget: Budget {
-                used: 0,
-                max: Self::MAX_BUFFERED,
-            },
+            budget: Budget::new(),
+            evicted: 0,
         }
     }
 
@@ -293,10 +457,49 @@ impl<A> Reassembler<A> {
     }
 
     /// Caps the bytes held for partial memos (bodies plus a small charge
-    /// per gram and per memo); a gram that would pass the cap is dropped
-    /// with [`GramError::Overflow`].
+    /// per gram and per memo). A gram that would pass the cap first evicts
+    /// the oldest incomplete memos of the source holding the most (see
+    /// [`Reassembler`]); when that is not allowed it is dropped with
+    /// [`GramError::Overflow`].
     pub fn set_max_buffered(&mut self, max: usize) {
         self.budget.max = max;
+    }
+
+    /// The fixed bound on one source's incomplete memos, in bytes.
+    pub fn max_per_source(&self) -> usize {
+        self.budget.max_per_source
+    }
+
+    /// Bounds the bytes one source's incomplete memos may hold, even when
+    /// it is the only source (default [`MAX_PER_SOURCE`](Self::MAX_PER_SOURCE),
+    /// the whole default cap). The fair share applies besides.
+    ///
+    /// ```
+    /// use hio::memo::Reassembler;
+    /// let mut reasm: Reassembler<&str> = Reassembler::new();
+    /// assert_eq!(reasm.share(), Reassembler::<&str>::MAX_BUFFERED);
+    /// reasm.set_max_per_source(1 << 20);
+    /// assert_eq!(reasm.share(), 1 << 20);
+    /// ```
+    pub fn set_max_per_source(&mut self, max: usize) {
+        self.budget.max_per_source = max;
+    }
+
+    /// The share one source may hold now:
+    /// `min(max_per_source, max_buffered / max(1, sources))`.
+    pub fn share(&self) -> usize {
+        self.budget.share(self.budget.holders.len())
+    }
+
+    /// Sources that have incomplete memos buffered.
+    pub fn sources(&self) -> usize {
+        self.budget.holders.len()
+    }
+
+    /// Incomplete memos evicted to make room (for other sources or for
+    /// newer memos of their own source) since the reassembler was made.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
     }
 
     /// Bytes now charged against the cap.
@@ -338,14 +541,113 @@ impl<A> Reassembler<A> {
         self.partials.clear();
         self.ready.clear();
         self.budget.used = 0;
+        self.budget.ids.clear();
+        self.budget.holders.clear();
+        self.budget.by_use.clear();
     }
 }
 
-impl<A: Clone + fmt::Debug> Reassembler<A> {
+impl<A: Clone + fmt::Debug + Eq + Hash> Reassembler<A> {
     /// Takes one received gram from `src` (cloned only for a memo not seen
     /// before); `keep` supplies the keys of `D`/`E` vids. Returns what was
-    /// done with it, or why it was dropped.
+    /// done with it, or why it was dropped. A gram that does not fit may
+    /// evict older incomplete memos first (see [`Reassembler`]).
     pub fn accept(&mut self, gram: &[u8], src: &A, keep: &Keep) -> Result<Accepted, GramError> {
+        self.budget.short = None;
+        let mut result = self.accept_once(gram, src, keep);
+        if result == Err(GramError::Overflow)
+            && let Some((need, holder)) = self.budget.short.take()
+            && let Ok(p) = piece(gram, self.legacy)
+        {
+            // A one-gram memo is charged to no holder, but its source may
+            // be one.
+            let requester = holder.or_else(|| self.budget.ids.get(src).copied());
+            if self.make_room(need, holder, requester, &p.mid) {
+                result = self.accept_once(gram, src, keep);
+            }
+        }
+        if result.is_err()
+            && let Some(&id) = self.budget.ids.get(src)
+        {
+            self.budget.forget_if_idle(id);
+        }
+        result
+    }
+
+    /// Incomplete memos buffered for `src`, in bytes.
+    pub fn buffered_by(&self, src: &A) -> usize {
+        self.budget.held(self.budget.ids.get(src).copied())
+    }
+
+    /// Evicts incomplete memos (never `protect`'s) until `need` more bytes
+    /// fit, charged to holder `charged` (if any) for a gram from holder
+    /// `requester`; false when they cannot.
+    fn make_room(
+        &mut self,
+        need: usize,
+        charged: Option<u64>,
+        requester: Option<u64>,
+        protect: &Mid,
+    ) -> bool {
+        if need > self.budget.max || (charged.is_some() && need > self.budget.max_per_source) {
+            return false;
+        }
+        while self.budget.used.saturating_add(need) > self.budget.max {
+            // The largest holder that would still hold more than this one.
+            let mine = self.budget.held(requester).saturating_add(need);
+            let other = self
+                .budget
+                .by_use
+                .iter()
+                .rev()
+                .take_while(|&&(used, _)| used > mine)
+                .filter(|&&(_, id)| Some(id) != requester)
+                .find_map(|&(_, id)| self.oldest(id, protect));
+            // Failing that, a source that shares the buffer gives up its own.
+            let victim = other.or_else(|| {
+                let sharing = self.budget.holders.len() > 1;
+                requester
+                    .filter(|_| sharing)
+                    .and_then(|id| self.oldest(id, protect))
+            });
+            match victim {
+                Some(mid) => self.evict(&mid, "buffer cap"),
+                None => return false,
+            }
+        }
+        if let Some(id) = charged {
+            while self.budget.held(Some(id)).saturating_add(need)
+                > self.budget.share(self.budget.holders.len())
+            {
+                match self.oldest(id, protect) {
+                    Some(mid) => self.evict(&mid, "source over its share"),
+                    None => return false,
+                }
+            }
+        }
+        true
+    }
+
+    /// The oldest incomplete memo of holder `id` other than `protect`.
+    fn oldest(&self, id: u64, protect: &Mid) -> Option<Mid> {
+        let holder = self.budget.holders.get(&id)?;
+        holder.memos.values().find(|mid| *mid != protect).copied()
+    }
+
+    /// Drops incomplete memo `mid` to make room.
+    fn evict(&mut self, mid: &Mid, why: &'static str) {
+        let Some(partial) = self.partials.remove(mid) else {
+            return;
+        };
+        self.budget.used -= partial.charged;
+        self.budget
+            .release(partial.holder, partial.seq, partial.charged);
+        self.evicted += 1;
+        tracing::warn!(%mid, src = ?partial.src, bytes = partial.charged, why,
+            "evicted a partial memo to make room");
+    }
+
+    fn accept_once(&mut self, gram: &[u8], src: &A, keep: &Keep) -> Result<Accepted, GramError> {
         let p = piece(gram, self.legacy)?;
         if self.authic && !p.auth {
             return Err(GramError::Unsigned);
@@ -367,7 +669,7 @@ impl<A: Clone + fmt::Debug> Reassembler<A> {
             let head = check_zeroth(&p, keep)?;
             let mut charged = 0;
             self.budget
-                .reserve(&mut charged, GRAM_COST + p.body.len())?;
+                .reserve(&mut charged, None, GRAM_COST + p.body.len())?;
             self.seq += 1;
             self.ready.push((
                 self.seq,
@@ -386,19 +688,29 @@ impl<A: Clone + fmt::Debug> Reassembler<A> {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => {
                 let mut charged = 0;
-                let (head, joined, early) = if p.zeroth {
-                    let head = check_zeroth(&p, keep)?;
-                    budget.reserve(&mut charged, PARTIAL_COST + GRAM_COST + p.body.len())?;
-                    let joined = joined(p.body, head.count, budget);
-                    (Some(head), joined, BTreeMap::new())
+                let head = if p.zeroth {
+                    Some(check_zeroth(&p, keep)?)
                 } else {
-                    budget.reserve(&mut charged, PARTIAL_COST + GRAM_COST + gram.len())?;
-                    (None, Vec::new(), BTreeMap::from([(p.gn, gram.to_vec())]))
+                    None
+                };
+                let holder = budget.holder(src);
+                let (joined, early) = if let Some(head) = &head {
+                    let bytes = PARTIAL_COST + GRAM_COST + p.body.len();
+                    budget.reserve(&mut charged, Some(holder), bytes)?;
+                    (joined(p.body, head.count, budget), BTreeMap::new())
+                } else {
+                    let bytes = PARTIAL_COST + GRAM_COST + gram.len();
+                    budget.reserve(&mut charged, Some(holder), bytes)?;
+                    (Vec::new(), BTreeMap::from([(p.gn, gram.to_vec())]))
                 };
                 self.seq += 1;
+                if let Some(h) = budget.holders.get_mut(&holder) {
+                    h.memos.insert(self.seq, p.mid);
+                }
                 let partial = entry.insert(Partial {
                     seq: self.seq,
                     src: src.clone(),
+                    holder,
                     legacy: p.legacy,
                     joined_count: u32::from(head.is_some()),
                     head,
@@ -410,7 +722,7 @@ impl<A: Clone + fmt::Debug> Reassembler<A> {
                     ready: false,
                 });
                 return Ok(if partial.head.is_some() {
-                    mark_complete(partial, &mut self.ready, p.mid)
+                    mark_complete(partial, &mut self.ready, budget, p.mid)
                 } else {
                     Accepted::Held
                 });
@@ -424,18 +736,30 @@ impl<A: Clone + fmt::Debug> Reassembler<A> {
             (Some(_), false) => place(partial, budget, &p)?,
             (None, false) if partial.early.contains_key(&p.gn) => return Ok(Accepted::Duplicate),
             (None, false) => {
-                budget.reserve(&mut partial.charged, GRAM_COST + gram.len())?;
+                budget.reserve(
+                    &mut partial.charged,
+                    Some(partial.holder),
+                    GRAM_COST + gram.len(),
+                )?;
                 partial.early.insert(p.gn, gram.to_vec());
                 Accepted::Held
             }
             (None, true) => {
                 let head = check_zeroth(&p, keep)?;
-                budget.reserve(&mut partial.charged, GRAM_COST + p.body.len())?;
+                budget.reserve(
+                    &mut partial.charged,
+                    Some(partial.holder),
+                    GRAM_COST + p.body.len(),
+                )?;
                 partial.joined = joined(p.body, head.count, budget);
                 partial.joined_count = 1;
                 partial.head = Some(head);
                 for (gn, raw) in mem::take(&mut partial.early) {
-                    budget.refund(&mut partial.charged, GRAM_COST + raw.len());
+                    budget.refund(
+                        &mut partial.charged,
+                        Some(partial.holder),
+                        GRAM_COST + raw.len(),
+                    );
                     let placed = piece(&raw, self.legacy).and_then(|q| {
                         if q.legacy == partial.legacy {
                             place(partial, budget, &q)
@@ -458,7 +782,7 @@ impl<A: Clone + fmt::Debug> Reassembler<A> {
         Ok(if result == Accepted::Held {
             result
         } else {
-            mark_complete(partial, &mut self.ready, p.mid)
+            mark_complete(partial, &mut self.ready, budget, p.mid)
         })
     }
 
@@ -526,6 +850,7 @@ impl<A: Clone + fmt::Debug> Reassembler<A> {
             let keep = partial.ready || !partial.tymer.expired();
             if !keep {
                 budget.used -= partial.charged;
+                budget.release(partial.holder, partial.seq, partial.charged);
                 tracing::warn!(%mid, src = ?partial.src,
                     grams = partial.joined_count as usize + partial.bodies.len() + partial.early.len(),
                     "dropped a partial memo after its reassembly tymeout");
@@ -536,10 +861,12 @@ impl<A: Clone + fmt::Debug> Reassembler<A> {
     }
 }
 
-/// Queues `partial` for fusing when all its grams are in.
-fn mark_complete<A>(
+/// Queues `partial` for fusing when all its grams are in; its source is no
+/// longer charged for it (a complete memo is never evicted).
+fn mark_complete<A: Eq + Hash>(
     partial: &mut Partial<A>,
     ready: &mut Vec<(u64, Ready<A>)>,
+    budget: &mut Budget<A>,
     mid: Mid,
 ) -> Accepted {
     let complete = partial
@@ -548,6 +875,7 @@ fn mark_complete<A>(
         .is_some_and(|head| partial.joined_count == head.count);
     if complete && !partial.ready {
         partial.ready = true;
+        budget.release(partial.holder, partial.seq, partial.charged);
         ready.push((partial.seq, Ready::Partial(mid)));
         Accepted::Complete
     } else {
@@ -581,7 +909,7 @@ fn check_zeroth(p: &Piece<'_>, keep: &Keep) -> Result<Head, GramError> {
 /// Stores a later gram of a memo whose zeroth gram is in.
 fn place<A>(
     partial: &mut Partial<A>,
-    budget: &mut Budget,
+    budget: &mut Budget<A>,
     p: &Piece<'_>,
 ) -> Result<Accepted, GramError> {
     let Some(head) = &partial.head else {
@@ -605,7 +933,11 @@ fn place<A>(
         };
         verify(verkey, sig, p.signed)?;
     }
-    budget.reserve(&mut partial.charged, GRAM_COST + p.body.len())?;
+    budget.reserve(
+        &mut partial.charged,
+        Some(partial.holder),
+        GRAM_COST + p.body.len(),
+    )?;
     if p.gn == partial.joined_count {
         partial.joined.extend_from_slice(p.body);
         partial.joined_count += 1;
@@ -622,7 +954,7 @@ fn place<A>(
 /// The buffer a memo is joined in, starting with its zeroth body and room
 /// for an estimate of the rest (bounded, since the count comes from the
 /// network).
-fn joined(zeroth: &[u8], count: u32, budget: &Budget) -> Vec<u8> {
+fn joined<A>(zeroth: &[u8], count: u32, budget: &Budget<A>) -> Vec<u8> {
     const MAX_RESERVE: usize = 4 << 20;
     let estimate = (count as usize)
         .saturating_sub(1)
