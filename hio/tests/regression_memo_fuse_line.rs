@@ -108,3 +108,20 @@ fn regression_bounded_line_reader_never_holds_more_than_the_bound() {
         LineRead::End
     );
 }
+
+/// `hio memo send` refuses a line longer than any listener could hold,
+/// without reading it into memory (it used `BufRead::lines`).
+#[test]
+fn regression_send_refuses_an_overlong_line() {
+    use hio::memo::cli::{MAX_SEND_LINE, Place, send};
+    let input = BufReader::with_capacity(
+        64 << 10,
+        Lazy {
+            left: MAX_SEND_LINE as u64 + 1,
+            tail: io::Cursor::new(b"\nnext\n".to_vec()),
+        },
+    );
+    let dst = Place::Udp("127.0.0.1:9".parse().unwrap());
+    let err = send(&dst, &RendOpts::default(), input).unwrap_err();
+    assert!(err.to_string().contains("line 1 is"), "{err}");
+}

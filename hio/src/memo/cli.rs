@@ -438,7 +438,6 @@ pub fn send(dst: &Place, opts: &RendOpts, input: impl BufRead) -> Result<usize> 
         keep,
         ..MemoerOptions::default()
     };
-    let lines = input.lines();
     match dst {
         Place::Udp(addr) => {
             let local = match addr {
@@ -454,29 +453,45 @@ pub fn send(dst: &Place, opts: &RendOpts, input: impl BufRead) -> Result<usize> 
             );
             peer.open()?;
             let mut memoer = Memoer::with_options(peer, options)?;
-            send_lines(&mut memoer, *addr, lines)
+            send_lines(&mut memoer, *addr, input)
         }
         Place::Uxd(path) => {
             let name = format!("memo-send-{}", std::process::id());
             let mut peer = crate::uxd::Peer::temp(&name)?;
             peer.open()?;
             let mut memoer = Memoer::with_options(peer, options)?;
-            let sent = send_lines(&mut memoer, path.clone(), lines);
+            let sent = send_lines(&mut memoer, path.clone(), input);
             memoer.transport_mut().close(true)?;
             sent
         }
     }
 }
 
+/// Longest line `hio memo send` takes: a memo no default listener could
+/// hold is refused before it is read into memory.
+pub const MAX_SEND_LINE: usize = super::Reassembler::<()>::MAX_BUFFERED;
+
 fn send_lines<T: Transport>(
     memoer: &mut Memoer<T>,
     dst: T::Addr,
-    lines: io::Lines<impl BufRead>,
+    mut input: impl BufRead,
 ) -> Result<usize> {
     let mut sent = 0;
-    for line in lines {
-        let line = line?;
-        let line = line.strip_suffix('\r').unwrap_or(&line);
+    let mut buf = Vec::new();
+    loop {
+        match read_line_bounded(&mut input, &mut buf, MAX_SEND_LINE)? {
+            LineRead::End => break,
+            LineRead::TooLong { len } => {
+                return Err(Error::Invalid(format!(
+                    "line {} is {len} bytes; a memo is at most {MAX_SEND_LINE}",
+                    sent + 1
+                )));
+            }
+            LineRead::Line => {}
+        }
+        let line = std::str::from_utf8(&buf)
+            .map_err(|_| Error::Invalid(format!("line {} is not UTF-8", sent + 1)))?;
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             continue;
         }
