@@ -868,6 +868,28 @@ fn a_server_that_never_answers_times_out_on_tyme() {
     assert_eq!(r.body, "GET /after?");
 }
 
+/// A `total`-byte body that trickles out a byte per 0.5 s of tyme,
+/// counting the bytes sent in `sent`.
+fn trickle(tymth: hio::Tymth, total: usize, sent: Rc<RefCell<usize>>) -> Res {
+    let mut r = Res::new(Body::stream(move || {
+        let due = (tymth.tyme() / 0.5) as usize + 1;
+        let mut n = sent.borrow_mut();
+        if *n >= total {
+            Piece::End
+        } else if *n < due {
+            *n += 1;
+            Piece::Data(Bytes::from_static(b"x"))
+        } else {
+            Piece::Data(Bytes::new())
+        }
+    }));
+    r.headers_mut().insert(
+        http::header::CONTENT_LENGTH,
+        HeaderValue::from_str(&total.to_string()).unwrap(),
+    );
+    r
+}
+
 #[test]
 fn tymeout_counts_from_the_latest_bytes() {
     // A body trickling in a byte per 0.5 s of tyme never times out at 1.0.
@@ -875,25 +897,7 @@ fn tymeout_counts_from_the_latest_bytes() {
     let count = sent.clone();
     let mut tymist = Tymist::new(0.0, 0.25);
     let tymth = tymist.tymen();
-    let mut server = served(move |_req: Req| {
-        let count = count.clone();
-        let tymth = tymth.clone();
-        let mut r = Res::new(Body::stream(move || {
-            let due = (tymth.tyme() / 0.5) as usize + 1;
-            let mut n = count.borrow_mut();
-            if *n >= 6 {
-                Piece::End
-            } else if *n < due {
-                *n += 1;
-                Piece::Data(Bytes::from_static(b"x"))
-            } else {
-                Piece::Data(Bytes::new())
-            }
-        }));
-        r.headers_mut()
-            .insert("content-length", HeaderValue::from_static("6"));
-        r
-    });
+    let mut server = served(move |_req: Req| trickle(tymth.clone(), 6, count.clone()));
     let opts = ClientOpts {
         tymeout: 1.0,
         ..ClientOpts::default()
@@ -1464,21 +1468,7 @@ fn regression_a_request_has_a_total_deadline() {
         if req.uri().path() != "/trickle" {
             return Res::new(Body::from("after"));
         }
-        let tymth = tymth.clone();
-        let mut sent = 0;
-        let mut r = Res::new(Body::stream(move || {
-            if sent >= 100 {
-                Piece::End
-            } else if sent < (tymth.tyme() / 0.5) as usize + 1 {
-                sent += 1;
-                Piece::Data(Bytes::from_static(b"x"))
-            } else {
-                Piece::Data(Bytes::new())
-            }
-        }));
-        r.headers_mut()
-            .insert("content-length", HeaderValue::from_static("100"));
-        r
+        trickle(tymth.clone(), 100, Rc::default())
     });
     let opts = ClientOpts {
         tymeout: 1.0,

@@ -29,6 +29,20 @@ fn pump(
     }
 }
 
+/// A Doist at `tock` running `echo`, entered: the doist, the server, its
+/// address.
+fn entered(
+    echo: EchoServerDoer,
+    tock: f64,
+) -> (Doist, std::rc::Rc<std::cell::RefCell<Server>>, SocketAddr) {
+    let server = echo.server();
+    let mut doist = Doist::new(tock);
+    doist.add(echo);
+    doist.enter().unwrap();
+    let addr = server.borrow().local_addr().unwrap();
+    (doist, server, addr)
+}
+
 fn opened(opts: ServerOpts) -> Server {
     let mut server = Server::with_opts(any_port(), opts);
     server.open().unwrap();
@@ -312,12 +326,7 @@ fn idle_tymeout_closes_quiet_connections_on_schedule() {
 
 #[test]
 fn echo_doer_answers_in_the_same_pass() {
-    let echo = EchoServerDoer::new(Server::new(any_port()));
-    let server = echo.server();
-    let mut doist = Doist::new(0.0);
-    doist.add(echo);
-    doist.enter().unwrap();
-    let addr = server.borrow().local_addr().unwrap();
+    let (mut doist, server, addr) = entered(EchoServerDoer::new(Server::new(any_port())), 0.0);
     let mut raw = TcpStream::connect(addr).unwrap();
     raw.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     raw.write_all(b"one").unwrap();
@@ -412,11 +421,7 @@ fn regression_echo_back_pressure() {
             ..ServerOpts::default()
         },
     ));
-    let server = echo.server();
-    let mut doist = Doist::new(0.0);
-    doist.add(echo);
-    doist.enter().unwrap();
-    let addr = server.borrow().local_addr().unwrap();
+    let (mut doist, server, addr) = entered(echo, 0.0);
     let mut raw = TcpStream::connect(addr).unwrap();
     raw.set_nonblocking(true).unwrap();
     let chunk = vec![b'z'; 1 << 16];
@@ -464,11 +469,7 @@ fn regression_echo_idle_is_wall_seconds() {
             ..ServerOpts::default()
         };
         let echo = EchoServerDoer::new(Server::with_opts(any_port(), opts)).on_wall_clock();
-        let server = echo.server();
-        let mut doist = Doist::new(tock);
-        doist.add(echo);
-        doist.enter().unwrap();
-        let addr = server.borrow().local_addr().unwrap();
+        let (mut doist, server, addr) = entered(echo, tock);
         let raw = TcpStream::connect(addr).unwrap();
         let start = Instant::now();
         while server.borrow().is_empty() {
