@@ -27,6 +27,31 @@ fn the_check_trips_on_a_stranger() {
     assert!(std::panic::catch_unwind(|| check(&slot)).is_err());
 }
 
+/// Every script the fuzzer kept (`fuzz/corpus/http_server`).
+#[test]
+fn http_server_corpus_replays() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/http_server");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 5,
+        "{} has {} scripts",
+        dir.display(),
+        files.len()
+    );
+    for file in &files {
+        let script = std::fs::read(file).unwrap();
+        if std::panic::catch_unwind(|| http_server_script(&script[..script.len().min(256)]))
+            .is_err()
+        {
+            panic!("{} fails", file.display());
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
