@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use divan::Bencher;
 use divan::counter::{BytesCount, ItemsCount};
-use hio::memo::{Code, Keep, LoopNet, LoopPort, Memoer, MemoerOptions, Reassembler};
+use hio::memo::{Code, Keep, LoopNet, LoopPort, Memoer, MemoerOpts, Reassembler};
 
 /// A workload: a memo of `len` bytes rent with `code`, `curt` and `size`.
 struct Workload {
@@ -104,7 +104,7 @@ fn memo(w: &Workload) -> String {
 fn memoer(w: &Workload) -> Memoer<LoopPort> {
     let mut keep = Keep::new();
     let vid = keep.insert_seed(&SEED);
-    let options = MemoerOptions {
+    let options = MemoerOpts {
         code: w.code,
         curt: w.curt,
         size: Some(w.size),

@@ -338,7 +338,7 @@ pub fn memo_uxd_round_trips(n: usize, memo_len: usize) -> Result<f64> {
         }
     }
     let rate = n as f64 / t0.elapsed().as_secs_f64();
-    a.transport_mut().close(true)?;
-    b.transport_mut().close(true)?;
+    a.transport_mut().close_and_clear()?;
+    b.transport_mut().close_and_clear()?;
     Ok(rate)
 }

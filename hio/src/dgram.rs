@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use crate::doing::{Cx, ServiceDoer, Serviced};
 use crate::error::Result;
-use crate::rt::{OneSocket, Reactor};
+use crate::rt::OneSocket;
 
 /// Errors that mean "try the same datagram again later".
 pub(crate) fn would_retry(e: &io::Error) -> bool {
@@ -109,8 +109,8 @@ pub(crate) fn service<S, A: Debug, R>(
 
 /// A datagram peer a [`PeerDoer`] can run.
 pub trait DatagramPeer: 'static {
-    /// Moves the socket onto a reactor (the Doist's).
-    fn set_reactor(&mut self, reactor: &Reactor) -> Result<()>;
+    /// Moves the socket onto the readiness poll of the Doist `cx` is in.
+    fn attach(&mut self, cx: &Cx<'_>) -> Result<()>;
     /// Whether the socket is open.
     fn is_open(&self) -> bool;
     /// Opens (binds) the socket.
@@ -125,14 +125,18 @@ pub trait DatagramPeer: 'static {
 /// (unless open already), serviced every pass, closed on exit. Python
 /// HIO's `PeerDoer` does nothing in recur; this one services the peer.
 impl<P: DatagramPeer> Serviced for P {
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        self.set_reactor(cx.reactor())?;
-        if self.is_open() { Ok(()) } else { self.open() }
+    fn open(&mut self, cx: &Cx<'_>) -> Result<()> {
+        self.attach(cx)?;
+        if self.is_open() {
+            Ok(())
+        } else {
+            DatagramPeer::open(self)
+        }
     }
-    fn service(&mut self) -> Result<()> {
+    fn receive(&mut self) -> Result<()> {
         DatagramPeer::service(self)
     }
-    fn exit(&mut self) -> Result<()> {
+    fn close(&mut self) -> Result<()> {
         self.close_at_exit()
     }
 }
@@ -153,17 +157,24 @@ impl<P: DatagramPeer> ServiceDoer<P> {
 /// `PeerMemoerDoer`.
 #[cfg(feature = "memo")]
 impl<P: DatagramPeer + crate::memo::Transport> Serviced for crate::memo::Memoer<P> {
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        self.wind(cx.tymth());
+    fn open(&mut self, cx: &Cx<'_>) -> Result<()> {
+        crate::memo::Memoer::wind(self, cx.tymth());
         let peer = self.transport_mut();
-        peer.set_reactor(cx.reactor())?;
-        if peer.is_open() { Ok(()) } else { peer.open() }
+        peer.attach(cx)?;
+        if peer.is_open() {
+            Ok(())
+        } else {
+            DatagramPeer::open(peer)
+        }
     }
-    fn service(&mut self) -> Result<()> {
+    fn receive(&mut self) -> Result<()> {
         crate::memo::Memoer::service(self)
     }
-    fn exit(&mut self) -> Result<()> {
+    fn close(&mut self) -> Result<()> {
         self.transport_mut().close_at_exit()
+    }
+    fn wind(&mut self, tymth: &crate::tyming::Tymth) {
+        crate::memo::Memoer::wind(self, tymth);
     }
 }
 

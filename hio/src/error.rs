@@ -94,6 +94,18 @@ impl Error {
     pub fn is_interrupt(&self) -> bool {
         matches!(self, Error::Interrupted)
     }
+
+    /// True for [`Error::Closed`]: what a coroutine doer's `yield_tock`
+    /// returns when the doer is being closed (HIO's `GeneratorExit`), so
+    /// cleanup can say `Err(e) if e.is_closed()`.
+    ///
+    /// ```
+    /// assert!(hio::Error::Closed.is_closed());
+    /// assert!(!hio::Error::Interrupted.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Error::Closed)
+    }
 }
 
 /// `Result` with hio's [`Error`].

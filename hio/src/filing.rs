@@ -387,7 +387,7 @@ impl FilerBuilder {
     /// The Filer, with its directory or file made and opened.
     pub fn open(self) -> Result<Filer> {
         let mut filer = self.build()?;
-        filer.reopen(ReopenOptions::new())?;
+        filer.reopen(ReopenOpts::new())?;
         Ok(filer)
     }
 }
@@ -395,13 +395,13 @@ impl FilerBuilder {
 /// What [`Filer::reopen`] changes; the default changes nothing.
 ///
 /// ```
-/// use hio::ReopenOptions;
-/// let opts = ReopenOptions::new().temp(true).reuse(true);
+/// use hio::ReopenOpts;
+/// let opts = ReopenOpts::new().temp(true).reuse(true);
 /// # let _ = opts;
 /// ```
 #[derive(Clone, Debug, Default)]
 #[must_use]
-pub struct ReopenOptions {
+pub struct ReopenOpts {
     temp: Option<bool>,
     head_dir_path: Option<PathBuf>,
     perm: Option<u32>,
@@ -412,10 +412,10 @@ pub struct ReopenOptions {
     fext: Option<String>,
 }
 
-impl ReopenOptions {
+impl ReopenOpts {
     /// Changes nothing: close, then remake at the same settings.
     pub fn new() -> Self {
-        ReopenOptions::default()
+        ReopenOpts::default()
     }
 
     /// Switch to (or from) a temp root.
@@ -632,19 +632,19 @@ impl Filer {
     /// root is removed then.
     ///
     /// ```
-    /// use hio::{Filer, ReopenOptions};
+    /// use hio::{Filer, ReopenOpts};
     ///
     /// let mut filer = Filer::builder().name("test").temp(true).open()?;
     /// let first = filer.path().unwrap().to_owned();
-    /// filer.reopen(ReopenOptions::new().reuse(true))?;
+    /// filer.reopen(ReopenOpts::new().reuse(true))?;
     /// assert_eq!(filer.path(), Some(first.as_path()));
-    /// filer.reopen(ReopenOptions::new())?; // remade: a new temp root
+    /// filer.reopen(ReopenOpts::new())?; // remade: a new temp root
     /// assert_ne!(filer.path(), Some(first.as_path()));
     /// assert!(!first.exists());
     /// filer.close(true)?;
     /// # Ok::<(), hio::Error>(())
     /// ```
-    pub fn reopen(&mut self, opts: ReopenOptions) -> Result<()> {
+    pub fn reopen(&mut self, opts: ReopenOpts) -> Result<()> {
         if let Some(perm) = opts.perm {
             check_perm(perm)?;
         }
@@ -976,7 +976,7 @@ impl FilerDoer {
 impl Doer for FilerDoer {
     fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
         if !self.filer.opened() {
-            let mut opts = ReopenOptions::new();
+            let mut opts = ReopenOpts::new();
             if cx.temp() {
                 opts = opts.temp(true);
             }

@@ -69,7 +69,7 @@ pub mod filing;
 pub mod http;
 #[cfg(feature = "memo")]
 pub mod memo;
-pub mod rt;
+mod rt;
 pub mod tcp;
 #[cfg(feature = "trace")]
 pub mod trace;
@@ -80,10 +80,10 @@ pub mod wiring;
 
 pub use doing::{
     Co, Completion, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Dog, Doify, Doist, Done, Handle, Hooked,
-    Interrupt, IntoDog, Next, ServiceDoer, Serviced, Stepper, YieldTock, doify,
+    Interrupt, IntoDog, Next, ServiceDoer, Serviced, Stepper, YieldTock, doify, forever,
 };
 pub use error::{Error, Result};
-pub use filing::{FileMode, Filer, FilerBuilder, FilerDefaults, FilerDoer, ReopenOptions};
+pub use filing::{FileMode, Filer, FilerBuilder, FilerDefaults, FilerDoer, ReopenOpts};
 pub use tyming::{
     MonoTimer, Timer, Tymer, Tymist, Tymth, from_iso8601, now_iso8601, now_utc, to_iso8601,
     wall_now,

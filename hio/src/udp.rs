@@ -56,7 +56,7 @@ impl Default for PeerOpts {
 /// let mut b = Peer::new("127.0.0.1:0".parse().unwrap());
 /// a.open()?;
 /// b.open()?;
-/// a.tx(b"hello".to_vec(), b.local_addr().unwrap());
+/// a.tx(b"hello", b.local_addr().unwrap());
 /// let mut got = None;
 /// for _ in 0..1000 {
 ///     a.service()?;
@@ -133,7 +133,7 @@ impl Peer {
     }
 
     /// Moves the socket onto another reactor (a Doist's).
-    pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
+    pub(crate) fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
         let socket = self
             .socket
             .as_mut()
@@ -204,8 +204,8 @@ impl Peer {
     }
 
     /// Queues a datagram for `dst`.
-    pub fn tx(&mut self, data: Vec<u8>, dst: SocketAddr) {
-        self.txq.push_back((data, dst));
+    pub fn tx(&mut self, data: &[u8], dst: SocketAddr) {
+        self.txq.push_back((data.to_vec(), dst));
     }
 
     /// Takes the oldest datagram received, with its source.
@@ -248,8 +248,8 @@ fn recv_one(socket: &UdpSocket, scratch: &mut [u8]) -> Result<Option<(Vec<u8>, S
 }
 
 impl DatagramPeer for Peer {
-    fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
-        Peer::set_reactor(self, reactor)
+    fn attach(&mut self, cx: &crate::Cx<'_>) -> Result<()> {
+        self.set_reactor(&crate::rt::of(cx))
     }
     fn is_open(&self) -> bool {
         Peer::is_open(self)

@@ -41,14 +41,14 @@ enum Place {
 /// b.open()?;
 /// let b_path = b.path().unwrap().to_path_buf();
 /// assert!(b_path.ends_with("hio/uxd/beta.uxd"));
-/// a.tx(b"hello".to_vec(), b_path.clone());
+/// a.tx(b"hello", b_path.clone());
 /// a.service()?;
 /// b.service()?;
 /// let (data, src) = b.rx().expect("a datagram");
 /// assert_eq!(data, b"hello");
 /// assert_eq!(src.as_deref(), a.path());
-/// a.close(true)?;
-/// b.close(true)?;
+/// a.close_and_clear()?;
+/// b.close_and_clear()?;
 /// assert!(!b_path.exists());
 /// # Ok::<(), hio::Error>(())
 /// ```
@@ -66,8 +66,7 @@ pub struct Peer {
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        let temp = self.is_temp();
-        let _ = self.close(temp);
+        let _ = self.close_at_exit();
     }
 }
 
@@ -136,7 +135,7 @@ impl Peer {
     }
 
     /// Moves the socket onto another reactor (a Doist's).
-    pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
+    pub(crate) fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
         let socket = self
             .socket
             .as_mut()
@@ -149,7 +148,7 @@ impl Peer {
     /// dead peer is removed first (Python HIO fails to bind then, yet
     /// reports the peer open).
     pub fn open(&mut self) -> Result<()> {
-        self.close(false)?;
+        self.close();
         let path = match &mut self.place {
             Place::Path(p) => {
                 if let Some(dir) = p.parent()
@@ -161,7 +160,7 @@ impl Peer {
             }
             Place::Filer(f) => {
                 if !f.opened() {
-                    f.reopen(crate::filing::ReopenOptions::new())?;
+                    f.reopen(crate::filing::ReopenOpts::new())?;
                 }
                 f.path()
                     .ok_or_else(|| Error::Filer("UXD filer made no path".into()))?
@@ -184,16 +183,21 @@ impl Peer {
         self.open()
     }
 
-    /// Closes the socket and removes its file; with `clear`, a filed peer's
-    /// filer is closed and cleared too (a temp peer's directory goes).
-    pub fn close(&mut self, clear: bool) -> Result<()> {
+    /// Closes the socket and removes its file.
+    pub fn close(&mut self) {
         if let Some(mut s) = self.socket.take() {
             self.one.deregister(&mut s);
         }
         if let Some(path) = self.bound.take() {
             let _ = std::fs::remove_file(&path);
         }
-        if clear && let Place::Filer(f) = &mut self.place {
+    }
+
+    /// [`close`](Peer::close), and a filed peer's filer is closed and
+    /// cleared too (a temp peer's directory goes): HIO's `close(clear=True)`.
+    pub fn close_and_clear(&mut self) -> Result<()> {
+        self.close();
+        if let Place::Filer(f) = &mut self.place {
             f.close(true)?;
         }
         Ok(())
@@ -230,8 +234,8 @@ impl Peer {
     }
 
     /// Queues a datagram for `dst`.
-    pub fn tx(&mut self, data: Vec<u8>, dst: impl Into<PathBuf>) {
-        self.txq.push_back((data, dst.into()));
+    pub fn tx(&mut self, data: &[u8], dst: impl Into<PathBuf>) {
+        self.txq.push_back((data.to_vec(), dst.into()));
     }
 
     /// Takes the oldest datagram received, with its source path.
@@ -286,8 +290,8 @@ fn recv_one(
 }
 
 impl DatagramPeer for Peer {
-    fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
-        Peer::set_reactor(self, reactor)
+    fn attach(&mut self, cx: &crate::Cx<'_>) -> Result<()> {
+        self.set_reactor(&crate::rt::of(cx))
     }
     fn is_open(&self) -> bool {
         Peer::is_open(self)
@@ -299,8 +303,12 @@ impl DatagramPeer for Peer {
         Peer::service(self)
     }
     fn close_at_exit(&mut self) -> Result<()> {
-        let temp = self.is_temp();
-        self.close(temp)
+        if self.is_temp() {
+            self.close_and_clear()
+        } else {
+            self.close();
+            Ok(())
+        }
     }
 }
 

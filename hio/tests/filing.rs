@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hio::filing::{MAX_UXD_PATH_LEN, check_uxd_path_len};
-use hio::{Doist, Error, FileMode, Filer, FilerDefaults, FilerDoer, ReopenOptions};
+use hio::{Doist, Error, FileMode, Filer, FilerDefaults, FilerDoer, ReopenOpts};
 
 /// A scratch directory, removed on drop.
 struct Scratch(PathBuf);
@@ -256,7 +256,7 @@ fn temp_root_removed_on_clear_and_on_remake() {
     assert!(first.exists());
 
     // A remake makes a new root; the abandoned one goes.
-    f.reopen(ReopenOptions::new()).unwrap();
+    f.reopen(ReopenOpts::new()).unwrap();
     let second = f.temp_root().unwrap().to_owned();
     assert_ne!(first, second);
     assert!(!first.exists());
@@ -284,12 +284,12 @@ fn filed_reopen_does_not_truncate() {
     assert!(f.file().is_none());
 
     // Remake without reuse: the existing file is opened, not recreated.
-    f.reopen(ReopenOptions::new()).unwrap();
+    f.reopen(ReopenOpts::new()).unwrap();
     assert!(f.opened());
     assert_eq!(read_all(&mut f), "Hello Jim\n");
 
     // Reuse: same path, file reopened.
-    f.reopen(ReopenOptions::new().reuse(true)).unwrap();
+    f.reopen(ReopenOpts::new().reuse(true)).unwrap();
     assert_eq!(read_all(&mut f), "Hello Jim\n");
 
     // A brand-new Filer at the same path also keeps the content.
@@ -304,24 +304,22 @@ fn filed_reopen_does_not_truncate() {
     g.close(false).unwrap();
 
     // Append mode writes at the end; Truncate empties.
-    f.reopen(ReopenOptions::new().mode(FileMode::Append))
-        .unwrap();
+    f.reopen(ReopenOpts::new().mode(FileMode::Append)).unwrap();
     f.file_mut().unwrap().write_all(b"again\n").unwrap();
     assert_eq!(read_all(&mut f), "Hello Jim\nagain\n");
-    f.reopen(ReopenOptions::new().mode(FileMode::Truncate))
+    f.reopen(ReopenOpts::new().mode(FileMode::Truncate))
         .unwrap();
     assert_eq!(read_all(&mut f), "");
 
     // Read-only cannot write.
-    f.reopen(ReopenOptions::new().mode(FileMode::Read)).unwrap();
+    f.reopen(ReopenOpts::new().mode(FileMode::Read)).unwrap();
     assert!(f.file_mut().unwrap().write_all(b"x").is_err());
 
     // reuse + clear: the path is removed on close, so it is remade.
-    f.reopen(ReopenOptions::new().mode(FileMode::ReadWrite))
+    f.reopen(ReopenOpts::new().mode(FileMode::ReadWrite))
         .unwrap();
     f.file_mut().unwrap().write_all(b"gone soon").unwrap();
-    f.reopen(ReopenOptions::new().reuse(true).clear(true))
-        .unwrap();
+    f.reopen(ReopenOpts::new().reuse(true).clear(true)).unwrap();
     assert_eq!(read_all(&mut f), "");
     f.close(true).unwrap();
     assert!(!head.join("hio/test.text").exists());
@@ -343,12 +341,12 @@ fn clean_deletes_old_content() {
     let path = d.path().unwrap().to_owned();
     assert_eq!(path, head.join("hio/clean/db"));
     fs::write(path.join("old.dat"), b"stale").unwrap();
-    d.reopen(ReopenOptions::new()).unwrap();
+    d.reopen(ReopenOpts::new()).unwrap();
     assert!(path.is_dir());
     assert!(!path.join("old.dat").exists());
 
     // clean stays set across reopens (FilerDoer's enter reopens too).
-    d.reopen(ReopenOptions::new().reuse(true)).unwrap();
+    d.reopen(ReopenOpts::new().reuse(true)).unwrap();
     assert_eq!(d.path(), Some(path.as_path()));
     d.close(true).unwrap();
 
@@ -361,7 +359,7 @@ fn clean_deletes_old_content() {
         .open()
         .unwrap();
     f.file_mut().unwrap().write_all(b"old").unwrap();
-    f.reopen(ReopenOptions::new()).unwrap();
+    f.reopen(ReopenOpts::new()).unwrap();
     assert_eq!(read_all(&mut f), "");
     f.close(true).unwrap();
 
@@ -388,7 +386,7 @@ fn clean_deletes_old_content() {
         .open()
         .unwrap();
     fs::write(k.path().unwrap().join("x"), b"1").unwrap();
-    k.reopen(ReopenOptions::new()).unwrap();
+    k.reopen(ReopenOpts::new()).unwrap();
     assert!(k.path().unwrap().join("x").exists());
     k.close(true).unwrap();
     assert!(!head.join("hio/keep").exists());
@@ -406,7 +404,7 @@ fn reuse_keeps_the_path() {
         .unwrap();
     let path = f.path().unwrap().to_owned();
     fs::write(path.join("marker"), b"1").unwrap();
-    f.reopen(ReopenOptions::new().reuse(true)).unwrap();
+    f.reopen(ReopenOpts::new().reuse(true)).unwrap();
     assert_eq!(f.path(), Some(path.as_path()));
     assert!(path.join("marker").exists());
     assert!(f.opened());
@@ -414,7 +412,7 @@ fn reuse_keeps_the_path() {
     // Switching temp off is a change of place: no reuse of the temp path.
     let head = s.dir("head");
     f.reopen(
-        ReopenOptions::new()
+        ReopenOpts::new()
             .reuse(true)
             .temp(false)
             .head_dir_path(&head),
@@ -455,7 +453,7 @@ fn perms_are_applied() {
         .head_dir_path(&head)
         .open()
         .unwrap();
-    q.reopen(ReopenOptions::new().perm(0o700)).unwrap();
+    q.reopen(ReopenOpts::new().perm(0o700)).unwrap();
     assert_eq!(mode_of(q.path().unwrap()), 0o700);
     // Temp paths are not chmodded (HIO), but a temp file is created with perm.
     let s2 = s.dir("tmp");
@@ -541,11 +539,11 @@ fn invalid_names_are_refused() {
     // Reopen options are checked before anything changes.
     let mut f = Filer::builder().name("t").temp(true).open().unwrap();
     assert!(matches!(
-        f.reopen(ReopenOptions::new().fext("")),
+        f.reopen(ReopenOpts::new().fext("")),
         Err(Error::Filer(_))
     ));
     assert!(matches!(
-        f.reopen(ReopenOptions::new().perm(0o10000)),
+        f.reopen(ReopenOpts::new().perm(0o10000)),
         Err(Error::Filer(_))
     ));
     assert!(f.opened(), "a refused reopen leaves the Filer as it was");

@@ -347,7 +347,7 @@ fn keep_alive_two_requests_over_one_connection() {
     // share one live buffer), and both came from the same client port.
     assert_eq!(a.body, b.body);
     assert_eq!(a.version, Version::HTTP_11);
-    let local = client.tcp().local().unwrap().to_string();
+    let local = client.tcp().local_addr().unwrap().to_string();
     assert_eq!(a.body, local.as_bytes());
     assert_eq!(server.tcp().len(), 1);
     assert!(client.connected() && !client.waiting());

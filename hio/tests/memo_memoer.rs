@@ -6,7 +6,7 @@
 use std::io;
 
 use hio::Tymist;
-use hio::memo::{Code, Keep, LoopNet, Memo, Memoer, MemoerOptions, Transport, Vid, parse};
+use hio::memo::{Code, Keep, LoopNet, Memo, Memoer, MemoerOpts, Transport, Vid, parse};
 
 fn to_beta() -> String {
     "beta".to_owned()
@@ -24,7 +24,7 @@ fn s12_sizes_follow_the_transport() {
     let uxd = Memoer::new(net.port("uxd"));
     assert_eq!(uxd.size(), 65535);
     // Asked for more than the transport carries: capped.
-    let options = MemoerOptions {
+    let options = MemoerOpts {
         size: Some(5000),
         ..Default::default()
     };
@@ -70,7 +70,7 @@ fn memos_both_ways_in_every_format() {
         Code::GramSureAuthZero,
     ] {
         for curt in [false, true] {
-            let options = MemoerOptions {
+            let options = MemoerOpts {
                 code,
                 curt,
                 size: Some(200),
@@ -108,7 +108,7 @@ fn would_block_keeps_the_gram() {
     let net = LoopNet::new();
     let mut alpha = Memoer::with_options(
         net.port("alpha"),
-        MemoerOptions {
+        MemoerOpts {
             size: Some(40),
             ..Default::default()
         },
@@ -219,7 +219,7 @@ fn unreachable_destinations_drop_grams_and_other_errors_surface() {
 #[test]
 fn a_memo_that_cannot_be_rent_is_reported_and_removed() {
     let net = LoopNet::new();
-    let options = MemoerOptions {
+    let options = MemoerOpts {
         code: Code::GramAuthZero,
         ..Default::default()
     };
@@ -249,12 +249,11 @@ fn authic_memoer_takes_signed_grams_only() {
     let net = LoopNet::new();
     let mut keep = Keep::new();
     let vid = keep.insert_seed(&[4; 32]);
-    let mut signer =
-        Memoer::with_options(net.port("signer"), MemoerOptions::auth(vid, keep)).unwrap();
+    let mut signer = Memoer::with_options(net.port("signer"), MemoerOpts::auth(vid, keep)).unwrap();
     let mut plain = Memoer::new(net.port("plain"));
     let mut strict = Memoer::with_options(
         net.port("beta"),
-        MemoerOptions {
+        MemoerOpts {
             authic: true,
             ..Default::default()
         },
@@ -276,7 +275,7 @@ fn partial_memos_expire_through_service() {
     let net = LoopNet::new();
     let mut beta = Memoer::with_options(
         net.port("beta"),
-        MemoerOptions {
+        MemoerOpts {
             reassembly_tymeout: 2.0,
             ..Default::default()
         },
@@ -347,7 +346,7 @@ fn code_and_curt_reclamp_the_size_like_hio() {
     let net = LoopNet::new();
     let mut memoer = Memoer::with_options(
         net.port("a"),
-        MemoerOptions {
+        MemoerOpts {
             size: Some(6),
             ..Default::default()
         },
@@ -384,7 +383,7 @@ fn legacy_option_decodes_old_grams() {
     let net = LoopNet::new();
     let mut beta = Memoer::with_options(
         net.port("beta"),
-        MemoerOptions {
+        MemoerOpts {
             legacy: true,
             ..Default::default()
         },

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use hio::Doist;
-use hio::memo::{Keep, MemoerOptions};
+use hio::memo::{Keep, MemoerOpts};
 use hio::{udp, uxd};
 
 fn long_memo(i: usize) -> String {
@@ -51,12 +51,12 @@ fn uxd_peer_memoers_exchange_signed_memos() {
     let vid = keep.insert_seed(&[7; 32]);
     let a = uxd::PeerMemoer::with_options(
         uxd::Peer::temp("alpha").unwrap(),
-        MemoerOptions::auth(vid, keep.clone()),
+        MemoerOpts::auth(vid, keep.clone()),
     )
     .unwrap();
     let b = uxd::PeerMemoer::with_options(
         uxd::Peer::temp("beta").unwrap(),
-        MemoerOptions::auth(vid, keep),
+        MemoerOpts::auth(vid, keep),
     )
     .unwrap();
     let (da, db) = (uxd::PeerMemoerDoer::new(a), uxd::PeerMemoerDoer::new(b));

@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use hio::tcp::{Client, ClientDoer, ClientOpts, EchoServerDoer, Server, ServerOpts};
+use hio::tcp::{Client, ClientDoer, ClientOpts, Server, ServerDoer, ServerOpts};
 use hio::{Doist, Tymist};
 
 fn any_port() -> SocketAddr {
@@ -32,7 +32,7 @@ fn pump(
 /// A Doist at `tock` running `echo`, entered: the doist, the server, its
 /// address.
 fn entered(
-    echo: EchoServerDoer,
+    echo: ServerDoer,
     tock: f64,
 ) -> (Doist, std::rc::Rc<std::cell::RefCell<Server>>, SocketAddr) {
     let server = echo.server();
@@ -51,7 +51,7 @@ fn opened(opts: ServerOpts) -> Server {
 
 #[test]
 fn s27_echo_server() {
-    let echo = EchoServerDoer::new(Server::new(any_port()));
+    let echo = ServerDoer::echo(Server::new(any_port()));
     let server = echo.server();
     server.borrow_mut().open().unwrap();
     let addr = server.borrow().local_addr().unwrap();
@@ -105,7 +105,7 @@ fn s28_tcp_defaults_and_addresses() {
         c[0].connected() && s.len() == 1
     });
     let remoter = server.remoters().next().unwrap();
-    assert_eq!(Some(remoter.peer()), client.local());
+    assert_eq!(Some(remoter.peer()), client.local_addr());
     assert_eq!(client.addr(), server.eha());
     // Python HIO passes the server tymeout as `timeout=`, so its remoters
     // get 0.0; here the server's tymeout reaches them.
@@ -119,7 +119,7 @@ fn client_close_is_seen_as_cutoff_by_the_server() {
     pump(&mut server, &mut [&mut client], |s, c| {
         c[0].connected() && s.len() == 1
     });
-    let peer = client.local().unwrap();
+    let peer = client.local_addr().unwrap();
     client.close();
     pump(&mut server, &mut [], |s, _| {
         s.remoter(&peer).is_some_and(|r| r.cutoff())
@@ -139,7 +139,7 @@ fn shutdown_send_delivers_pending_data_then_eof() {
     client.tx(b"last words");
     client.service().unwrap();
     client.shutdown_send();
-    let peer = client.local().unwrap();
+    let peer = client.local_addr().unwrap();
     pump(&mut server, &mut [], |s, _| {
         s.remoter(&peer).is_some_and(|r| r.cutoff())
     });
@@ -160,12 +160,12 @@ fn reopened_client_reconnects_with_a_new_local_address() {
     pump(&mut server, &mut [&mut client], |s, c| {
         c[0].connected() && s.len() == 1
     });
-    let first = client.local().unwrap();
+    let first = client.local_addr().unwrap();
     client.reopen().unwrap();
     pump(&mut server, &mut [&mut client], |_, c| c[0].connected());
-    assert_ne!(client.local().unwrap(), first);
+    assert_ne!(client.local_addr().unwrap(), first);
     client.tx(b"again");
-    let second = client.local().unwrap();
+    let second = client.local_addr().unwrap();
     pump(&mut server, &mut [&mut client], |s, _| {
         s.remoter(&second).is_some_and(|r| r.rxbs() == b"again")
     });
@@ -221,7 +221,7 @@ fn peer_reset_mid_transfer_cuts_off_only_that_connection() {
         s.remoter(&bad_peer).is_none_or(|r| r.cutoff())
             && s.remoters().any(|r| r.rxbs() == b"still here")
     });
-    let good_peer = good.local().unwrap();
+    let good_peer = good.local_addr().unwrap();
     server.tx(&good_peer, b"and you").unwrap();
     pump(&mut server, &mut [&mut good], |_, c| {
         c[0].rxbs() == b"and you"
@@ -300,7 +300,7 @@ fn idle_tymeout_closes_quiet_connections_on_schedule() {
         c[0].connected() && s.len() == 2
     });
     let quiet_peer = quiet.local_addr().unwrap();
-    let chatty_peer = chatty.local().unwrap();
+    let chatty_peer = chatty.local_addr().unwrap();
     for step in 1..=8 {
         tymist.tick();
         chatty.tx(b".");
@@ -326,7 +326,7 @@ fn idle_tymeout_closes_quiet_connections_on_schedule() {
 
 #[test]
 fn echo_doer_answers_in_the_same_pass() {
-    let (mut doist, server, addr) = entered(EchoServerDoer::new(Server::new(any_port())), 0.0);
+    let (mut doist, server, addr) = entered(ServerDoer::echo(Server::new(any_port())), 0.0);
     let mut raw = TcpStream::connect(addr).unwrap();
     raw.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     raw.write_all(b"one").unwrap();
@@ -365,7 +365,7 @@ fn a_wirelog_records_both_directions() {
         c[0].connected() && s.len() == 1
     });
     client.tx(b"Hello");
-    let peer = client.local().unwrap();
+    let peer = client.local_addr().unwrap();
     pump(&mut server, &mut [&mut client], |s, _| {
         s.remoter(&peer).is_some_and(|r| r.rxbs() == b"Hello")
     });
@@ -385,7 +385,7 @@ fn a_wirelog_records_both_directions() {
 /// answers at once, and stops on an interrupt from another thread.
 #[test]
 fn idle_wait_doist_serves_and_stops() {
-    let echo = EchoServerDoer::new(Server::new(any_port()));
+    let echo = ServerDoer::echo(Server::new(any_port()));
     let server = echo.server();
     server.borrow_mut().open().unwrap();
     let addr = server.borrow().local_addr().unwrap();
@@ -414,7 +414,7 @@ fn idle_wait_doist_serves_and_stops() {
 #[test]
 fn regression_echo_back_pressure() {
     let high = 64 << 10;
-    let echo = EchoServerDoer::new(Server::with_opts(
+    let echo = ServerDoer::echo(Server::with_opts(
         any_port(),
         ServerOpts {
             tx_high_water: high,
@@ -468,7 +468,7 @@ fn regression_echo_idle_is_wall_seconds() {
             tymeout: 0.3,
             ..ServerOpts::default()
         };
-        let echo = EchoServerDoer::new(Server::with_opts(any_port(), opts)).on_wall_clock();
+        let echo = ServerDoer::echo(Server::with_opts(any_port(), opts)).on_wall_clock();
         let (mut doist, server, addr) = entered(echo, tock);
         let raw = TcpStream::connect(addr).unwrap();
         let start = Instant::now();

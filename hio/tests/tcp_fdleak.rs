@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::TcpStream;
 
 use hio::Doist;
-use hio::tcp::{Client, ClientDoer, EchoServerDoer, Server};
+use hio::tcp::{Client, ClientDoer, Server, ServerDoer};
 use hio::udp::{Peer, PeerDoer};
 
 fn open_fds() -> usize {
@@ -16,7 +16,7 @@ fn open_fds() -> usize {
 fn shutdown_leaks_no_descriptor() {
     let before = open_fds();
     {
-        let echo = EchoServerDoer::new(Server::new("127.0.0.1:0".parse().unwrap()));
+        let echo = ServerDoer::echo(Server::new("127.0.0.1:0".parse().unwrap()));
         let server = echo.server();
         server.borrow_mut().open().unwrap();
         let addr = server.borrow().local_addr().unwrap();

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use hio::tcp::{EchoServerDoer, Server, ServerOpts};
+use hio::tcp::{Server, ServerDoer, ServerOpts};
 use hio::{Doist, Tymist};
 
 const N: usize = 10_000;
@@ -38,7 +38,7 @@ fn ten_thousand_idle_connections_echo_and_time_out() {
 
     // The idle tymeout runs on a clock this test moves by hand.
     let mut tymist = Tymist::new(0.0, 1.0);
-    let echo = EchoServerDoer::new(Server::with_opts(
+    let echo = ServerDoer::echo(Server::with_opts(
         "127.0.0.1:0".parse().unwrap(),
         ServerOpts {
             tymeout: 10.0,

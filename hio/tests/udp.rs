@@ -18,7 +18,7 @@ fn round_trip_between_two_peer_doers_in_one_doist() {
     b.open().unwrap();
     let (a_addr, b_addr) = (a.local_addr().unwrap(), b.local_addr().unwrap());
     for i in 0..100u8 {
-        a.tx(vec![i; 1 + i as usize * 10], b_addr);
+        a.tx(&vec![i; 1 + i as usize * 10], b_addr);
     }
     let (da, db) = (PeerDoer::new(a), PeerDoer::new(b));
     let (pa, pb) = (da.peer(), db.peer());
@@ -33,7 +33,7 @@ fn round_trip_between_two_peer_doers_in_one_doist() {
         while let Some((data, src)) = b.rx() {
             assert_eq!(src, a_addr);
             // Answer each datagram with its length.
-            b.tx((data.len() as u32).to_be_bytes().to_vec(), src);
+            b.tx(&(data.len() as u32).to_be_bytes(), src);
             got.push(data);
         }
         drop(b);
@@ -66,7 +66,7 @@ fn a_send_to_a_dead_port_is_not_an_error() {
         s.local_addr().unwrap()
     };
     assert_eq!(a.send(b"anyone?", dead).unwrap(), 7);
-    a.tx(b"queued".to_vec(), dead);
+    a.tx(b"queued", dead);
     for _ in 0..10 {
         a.service().unwrap();
     }
@@ -85,7 +85,7 @@ fn a_closed_peer_refuses_direct_io_and_keeps_its_queue() {
     );
     assert!(a.send(b"x", local()).is_err());
     assert!(a.receive().is_err());
-    a.tx(b"later".to_vec(), "127.0.0.1:9".parse().unwrap());
+    a.tx(b"later", "127.0.0.1:9".parse().unwrap());
     a.service().unwrap();
     assert_eq!(a.tx_len(), 1, "nothing leaves a closed peer");
     a.open().unwrap();

@@ -29,7 +29,7 @@ fn round_trip_between_two_peer_doers_and_temp_cleanup() {
     );
     for i in 0..50u8 {
         pa.borrow_mut()
-            .tx(vec![i; 100 * i as usize + 1], b_path.clone());
+            .tx(&vec![i; 100 * i as usize + 1], b_path.clone());
     }
     for _ in 0..20 {
         doist.recur().unwrap();
@@ -68,7 +68,7 @@ fn a_stale_socket_file_is_replaced() {
     let mut rival = Peer::at(&path);
     assert!(rival.open().is_err());
     assert!(!rival.is_open());
-    peer.close(false).unwrap();
+    peer.close();
     assert!(!path.exists());
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -86,7 +86,7 @@ fn a_path_too_long_for_a_socket_address_is_a_size_error() {
     let mut peer = Peer::filed(filer);
     assert!(matches!(peer.open(), Err(Error::Size { .. })));
     assert!(!peer.is_open());
-    peer.close(true).unwrap();
+    peer.close_and_clear().unwrap();
 }
 
 #[test]
@@ -96,10 +96,10 @@ fn a_datagram_to_a_missing_path_is_dropped_in_service_and_an_error_in_send() {
     peer.open().unwrap();
     let nowhere = dir.join("nobody.uxd");
     assert!(peer.send(b"x", &nowhere).is_err());
-    peer.tx(b"x".to_vec(), nowhere);
+    peer.tx(b"x", nowhere);
     peer.service().unwrap();
     assert_eq!(peer.tx_len(), 0);
-    peer.close(false).unwrap();
+    peer.close();
     std::fs::remove_dir_all(dir).unwrap();
 }
 

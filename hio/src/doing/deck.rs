@@ -16,9 +16,9 @@
 //! `deeds[pos..]`, marker, `merge(deeds[..w], inserts)`; between passes it
 //! is just `deeds`.
 
+use super::Resources;
 use super::{DoerId, Dog, Done, Handle, IntoDog, Next, next_deck};
 use crate::error::Result;
-use crate::rt::Reactor;
 use crate::tyming::Tymth;
 
 /// `running_slot` when no step is running.
@@ -58,7 +58,7 @@ pub(crate) struct Core {
     inserts: Vec<(usize, Deed)>,
     in_pass: bool,
     tymth: Tymth,
-    reactor: Reactor,
+    resources: Resources,
 }
 
 /// A scheduler: its [`Core`] plus the dog whose step is running, kept here
@@ -99,10 +99,10 @@ impl<'a> Cx<'a> {
         &self.core.tymth
     }
 
-    /// The readiness reactor of the root Doist: wind I/O objects onto it
-    /// in `enter` so that a pass services only their ready sockets.
-    pub fn reactor(&self) -> &Reactor {
-        &self.core.reactor
+    /// The root Doist's shared resources, where an I/O layer keeps what
+    /// all its objects in one Doist share (the readiness poll, say).
+    pub fn resources(&self) -> &Resources {
+        &self.core.resources
     }
 
     /// During enter: whether to use temporary resources.
@@ -169,7 +169,7 @@ impl Core {
             inserts: Vec::new(),
             in_pass: false,
             tymth,
-            reactor: Reactor::new(),
+            resources: Resources::default(),
         }
     }
 
@@ -181,12 +181,12 @@ impl Core {
         self.tymth = tymth;
     }
 
-    pub(crate) fn reactor(&self) -> &Reactor {
-        &self.reactor
+    pub(crate) fn resources(&self) -> &Resources {
+        &self.resources
     }
 
-    pub(crate) fn set_reactor(&mut self, reactor: Reactor) {
-        self.reactor = reactor;
+    pub(crate) fn set_resources(&mut self, resources: Resources) {
+        self.resources = resources;
     }
 
     fn alloc(&mut self, dog: Box<dyn Dog>, listed: bool) -> u32 {

@@ -275,7 +275,7 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
         self.run = Run::Active;
         self.run_always = self.always;
         self.deck.core_mut().set_tymth(cx.tymth().clone());
-        self.deck.core_mut().set_reactor(cx.reactor().clone());
+        self.deck.core_mut().set_resources(cx.resources().clone());
         let (tyme, temp) = (cx.tyme(), cx.temp());
         if let Err(e) = self
             .hooks

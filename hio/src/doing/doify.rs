@@ -261,6 +261,52 @@ where
     }
 }
 
+/// One run of a [`forever`] doer.
+pub type ForeverRun = std::pin::Pin<Box<dyn Future<Output = Result<()>>>>;
+
+/// [`doify`] for a coroutine that never completes by itself (a service
+/// loop): its body returns `Result<Infallible>`, so it needs no dead
+/// `Ok(())` tail and no `#[allow(unreachable_code)]`. It ends when it is
+/// closed (the `Error::Closed` its `yield_tock` returns then propagates) or
+/// when it fails.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use hio::{Doist, forever};
+/// let ticks = Rc::new(Cell::new(0));
+/// let seen = ticks.clone();
+/// let mut doist = Doist::new(1.0).with_limit(3.0);
+/// doist.add(forever(move |co| {
+///     let seen = seen.clone();
+///     async move {
+///         loop {
+///             co.yield_tock(0.0).await?;
+///             seen.set(seen.get() + 1);
+///         }
+///     }
+/// }));
+/// doist.run()?;
+/// assert_eq!(ticks.get(), 3);
+/// # Ok::<(), hio::Error>(())
+/// ```
+pub fn forever<F, Fut>(mut make: F) -> Doify<impl FnMut(Co) -> ForeverRun, ForeverRun, ()>
+where
+    F: FnMut(Co) -> Fut + 'static,
+    Fut: Future<Output = Result<std::convert::Infallible>> + 'static,
+{
+    doify(move |co| -> ForeverRun {
+        let run = make(co);
+        // One allocation per run (when the doer starts), none per step.
+        Box::pin(async move {
+            match run.await {
+                Err(e) => Err(e),
+                Ok(never) => match never {},
+            }
+        })
+    })
+}
+
 impl<F, Fut, T> Doify<F, Fut, T>
 where
     F: FnMut(Co) -> Fut + 'static,

@@ -221,11 +221,6 @@ impl Doist {
         self.tymist.set_tock(tock);
     }
 
-    /// The readiness reactor its doers' I/O objects share.
-    pub fn reactor(&self) -> &crate::rt::Reactor {
-        self.deck.core().reactor()
-    }
-
     /// A live view of this Doist's clock.
     pub fn tymen(&self) -> Tymth {
         self.tymist.tymen()
@@ -357,15 +352,11 @@ impl Doist {
         let limit = self.limit.filter(|&l| l != 0.0);
         let limiter = Tymer::new(&self.tymist.tymen(), limit.unwrap_or(0.0));
         let mut pacer = MonoTimer::new(self.tymist.tock());
-        let mut seen = self.reactor().delivered();
         loop {
-            if let Some(wait) = self.idle_wait.filter(|_| !self.real) {
-                let reactor = self.reactor().clone();
-                let now = reactor.delivered();
-                if now == seen && reactor.is_active() {
-                    reactor.poll_for(Some(wait))?;
-                }
-                seen = reactor.delivered();
+            if let Some(wait) = self.idle_wait.filter(|_| !self.real)
+                && let Some(hook) = self.deck.core().resources().hook()
+            {
+                hook.wait(wait)?;
             }
             match self.recur() {
                 Ok(()) => {}
@@ -410,7 +401,9 @@ impl Doist {
     pub fn recur(&mut self) -> Result<()> {
         let tyme = self.tymist.tyme();
         let tock = self.tymist.tock();
-        self.deck.core().reactor().new_pass();
+        if let Some(hook) = self.deck.core().resources().hook() {
+            hook.new_pass();
+        }
         let deck = &mut self.deck;
         match catch_unwind(AssertUnwindSafe(|| deck.pass(tyme, tock))) {
             Ok(Ok(())) => {

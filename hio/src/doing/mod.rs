@@ -12,6 +12,7 @@ mod deck;
 mod dodoer;
 mod doify;
 mod doist;
+mod resources;
 mod service;
 
 use std::any::Any;
@@ -22,8 +23,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 pub(crate) use deck::Core;
 pub use deck::Cx;
 pub use dodoer::{DoDoer, DoDoerHooks};
-pub use doify::{Co, Doify, YieldTock, doify};
+pub use doify::{Co, Doify, ForeverRun, YieldTock, doify, forever};
 pub use doist::{Doist, Interrupt};
+pub use resources::{PassHook, Resources};
 pub use service::{ServiceDoer, Serviced};
 
 use crate::error::{Error, Result};

@@ -658,7 +658,7 @@ impl Client {
 
     /// Moves the connection onto a reactor (a Doist's); later connections
     /// use it too.
-    pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
+    pub(crate) fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
         self.reactor = Some(reactor.clone());
         self.tcp.set_reactor(reactor)
     }
@@ -1246,17 +1246,20 @@ impl ServiceDoer<Client> {
 }
 
 impl Serviced for Client {
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
+    fn open(&mut self, cx: &Cx<'_>) -> Result<()> {
         self.wind(cx.tymth());
-        self.set_reactor(cx.reactor())?;
+        self.set_reactor(&crate::rt::of(cx))?;
         self.reopen()
     }
-    fn service(&mut self) -> Result<()> {
+    fn receive(&mut self) -> Result<()> {
         Client::service(self)
     }
-    fn exit(&mut self) -> Result<()> {
-        self.close();
+    fn close(&mut self) -> Result<()> {
+        Client::close(self);
         Ok(())
+    }
+    fn wind(&mut self, tymth: &Tymth) {
+        Client::wind(self, tymth);
     }
 }
 

@@ -614,7 +614,7 @@ impl Server {
     }
 
     /// Moves the sockets onto a reactor (a Doist's).
-    pub fn set_reactor(&mut self, reactor: &crate::rt::Reactor) -> Result<()> {
+    pub(crate) fn set_reactor(&mut self, reactor: &crate::rt::Reactor) -> Result<()> {
         self.tcp.set_reactor(reactor)
     }
 
@@ -699,6 +699,12 @@ impl Server {
 
     /// One service: accept, read, answer, send.
     pub fn service(&mut self) -> Result<()> {
+        self.take_in()?;
+        self.put_out()
+    }
+
+    /// The first half of a service: accept, read, answer.
+    fn take_in(&mut self) -> Result<()> {
         self.tcp.service_connects()?;
         self.refuse_excess();
         self.tcp.service_receives()?;
@@ -716,6 +722,11 @@ impl Server {
             self.drive(id);
         }
         self.drive = drive;
+        Ok(())
+    }
+
+    /// The second half: send, close what is finished, expire tymeouts.
+    fn put_out(&mut self) -> Result<()> {
         self.tcp.service_sends()?;
         // A client that took everything queued waits on something else now.
         let mut ids = std::mem::take(&mut self.ids);
@@ -1159,19 +1170,29 @@ impl ServiceDoer<Server> {
 }
 
 impl Serviced for Server {
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
+    fn open(&mut self, cx: &Cx<'_>) -> Result<()> {
         self.wind(cx.tymth());
-        self.set_reactor(cx.reactor())?;
-        if self.is_open() { Ok(()) } else { self.open() }
+        self.set_reactor(&crate::rt::of(cx))?;
+        if self.is_open() {
+            Ok(())
+        } else {
+            Server::open(self)
+        }
     }
-    fn service(&mut self) -> Result<()> {
-        Server::service(self)
+    fn receive(&mut self) -> Result<()> {
+        self.take_in()
     }
-    fn exit(&mut self) -> Result<()> {
+    fn send(&mut self) -> Result<()> {
+        self.put_out()
+    }
+    fn close(&mut self) -> Result<()> {
         if self.opts.drain > 0.0 && self.is_open() {
             self.drain_for(std::time::Duration::from_secs_f64(self.opts.drain))?;
         }
-        self.close();
+        Server::close(self);
         Ok(())
+    }
+    fn wind(&mut self, tymth: &Tymth) {
+        Server::wind(self, tymth);
     }
 }

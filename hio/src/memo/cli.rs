@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{
-    Code, Format, GramError, Keep, MAX_GRAM_SIZE, Memo, Memoer, MemoerOptions, Mid, Reassembler,
+    Code, Format, GramError, Keep, MAX_GRAM_SIZE, Memo, Memoer, MemoerOpts, Mid, Reassembler,
     Transport, Vid, parse,
 };
 use crate::error::{Error, Result};
@@ -429,14 +429,14 @@ pub enum Place {
 /// Empty lines send nothing. Returns the number of memos sent.
 pub fn send(dst: &Place, opts: &RendOpts, input: impl BufRead) -> Result<usize> {
     let (code, vid, keep) = opts.signer();
-    let options = MemoerOptions {
+    let options = MemoerOpts {
         name: "send".to_owned(),
         code,
         curt: opts.curt,
         size: (opts.size != 0).then_some(opts.size),
         vid,
         keep,
-        ..MemoerOptions::default()
+        ..MemoerOpts::default()
     };
     match dst {
         Place::Udp(addr) => {
@@ -461,7 +461,7 @@ pub fn send(dst: &Place, opts: &RendOpts, input: impl BufRead) -> Result<usize> 
             peer.open()?;
             let mut memoer = Memoer::with_options(peer, options)?;
             let sent = send_lines(&mut memoer, path.clone(), input);
-            memoer.transport_mut().close(true)?;
+            memoer.transport_mut().close_and_clear()?;
             sent
         }
     }
@@ -568,7 +568,7 @@ pub fn listen(
             let got = receive_loop(&mut peer, &stop, limits, out, log, |p| {
                 p.display().to_string()
             });
-            peer.close(false)?;
+            peer.close();
             got
         }
     };

@@ -164,15 +164,15 @@ impl MidGen {
 }
 
 /// How to build a [`Memoer`] (HIO's keyword arguments); start from
-/// `Default` or [`MemoerOptions::auth`].
+/// `Default` or [`MemoerOpts::auth`].
 ///
 /// ```
-/// use hio::memo::{Code, MemoerOptions};
-/// let options = MemoerOptions { curt: true, size: Some(38), ..Default::default() };
+/// use hio::memo::{Code, MemoerOpts};
+/// let options = MemoerOpts { curt: true, size: Some(38), ..Default::default() };
 /// assert_eq!(options.code, Code::GramZero);
 /// ```
 #[derive(Clone, Debug)]
-pub struct MemoerOptions {
+pub struct MemoerOpts {
     /// Name, for logs. Default `"main"`.
     pub name: String,
     /// Zeroth gram code used to rend. Default `bAAA` (unsigned).
@@ -200,9 +200,9 @@ pub struct MemoerOptions {
     pub max_buffered: usize,
 }
 
-impl Default for MemoerOptions {
+impl Default for MemoerOpts {
     fn default() -> Self {
-        MemoerOptions {
+        MemoerOpts {
             name: "main".to_owned(),
             code: Code::GramZero,
             curt: false,
@@ -217,26 +217,26 @@ impl Default for MemoerOptions {
     }
 }
 
-impl MemoerOptions {
+impl MemoerOpts {
     /// HIO's `AuthMemoer`: signs with `vid` (whose key is in `keep`), code
     /// `bAAC`, and accepts signed grams only.
     ///
     /// ```
-    /// use hio::memo::{Keep, LoopNet, Memoer, MemoerOptions};
+    /// use hio::memo::{Keep, LoopNet, Memoer, MemoerOpts};
     /// let mut keep = Keep::new();
     /// let vid = keep.insert_seed(&[3; 32]);
-    /// let memoer = Memoer::with_options(LoopNet::new().port("a"), MemoerOptions::auth(vid, keep))?;
+    /// let memoer = Memoer::with_options(LoopNet::new().port("a"), MemoerOpts::auth(vid, keep))?;
     /// assert!(memoer.authic() && memoer.code().is_auth());
     /// # Ok::<(), hio::Error>(())
     /// ```
     #[doc(alias = "AuthMemoer")]
     pub fn auth(vid: Vid, keep: Keep) -> Self {
-        MemoerOptions {
+        MemoerOpts {
             code: Code::GramAuthZero,
             authic: true,
             vid: Some(vid),
             keep,
-            ..MemoerOptions::default()
+            ..MemoerOpts::default()
         }
     }
 }
@@ -308,12 +308,12 @@ impl<T: Transport> Memoer<T> {
     pub fn new(transport: T) -> Self {
         let format =
             Format::new(Code::GramZero, false, transport.max_gram_size()).unwrap_or_default();
-        Self::build(transport, format, MemoerOptions::default())
+        Self::build(transport, format, MemoerOpts::default())
     }
 
     /// A Memoer with `options`. Fails when `options.code` is not a zeroth
     /// code.
-    pub fn with_options(transport: T, options: MemoerOptions) -> Result<Self> {
+    pub fn with_options(transport: T, options: MemoerOpts) -> Result<Self> {
         let max = transport.max_gram_size();
         let format = Format::new(
             options.code,
@@ -323,7 +323,7 @@ impl<T: Transport> Memoer<T> {
         Ok(Self::build(transport, format, options))
     }
 
-    fn build(transport: T, format: Format, options: MemoerOptions) -> Self {
+    fn build(transport: T, format: Format, options: MemoerOpts) -> Self {
         let mut reasm = Reassembler::new();
         reasm.set_authic(options.authic);
         reasm.set_legacy(options.legacy);

@@ -22,14 +22,14 @@
 //! grams on would-block, …) are listed in `docs/memo-notes.md`.
 //!
 //! ```
-//! use hio::memo::{Keep, LoopNet, Memoer, MemoerOptions};
+//! use hio::memo::{Keep, LoopNet, Memoer, MemoerOpts};
 //!
 //! let net = LoopNet::new();
 //! let mut keep = Keep::new();
 //! let vid = keep.insert_seed(&[7; 32]);
-//! let options = MemoerOptions { size: Some(200), ..MemoerOptions::auth(vid, keep) };
+//! let options = MemoerOpts { size: Some(200), ..MemoerOpts::auth(vid, keep) };
 //! let mut alpha = Memoer::with_options(net.port("alpha"), options)?;
-//! let mut beta = Memoer::with_options(net.port("beta"), MemoerOptions { authic: true, ..Default::default() })?;
+//! let mut beta = Memoer::with_options(net.port("beta"), MemoerOpts { authic: true, ..Default::default() })?;
 //!
 //! alpha.memoit("a signed memo, long enough to need two grams of 200 bytes", "beta".to_owned());
 //! alpha.service()?;
@@ -56,7 +56,7 @@ pub use codec::{
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use legacy::{LegacyCode, LegacyGram, parse_legacy};
 pub use loopback::{LoopNet, LoopPort};
-pub use memoer::{Memoer, MemoerOptions, Transport, is_far_peer_error};
+pub use memoer::{Memoer, MemoerOpts, Transport, is_far_peer_error};
 pub use reasm::{Accepted, Memo, Reassembler};
 pub use sign::{
     Keep, Keyage, Vid, VidCode, decode_qss, decode_qvk, decode_sig, encode_qss, encode_qvk,

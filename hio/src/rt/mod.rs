@@ -6,9 +6,9 @@
 //! object services only those. An idle connection then costs nothing per
 //! pass.
 //!
-//! A Doist owns one reactor and lends it to its doers through
-//! [`Cx::reactor`](crate::Cx::reactor); a doer winds its I/O objects onto
-//! it in `enter`. Polled by a Doist, the reactor is polled at most once per
+//! A Doist's reactor lives in its [`Resources`](crate::doing::Resources)
+//! (made by [`of`] when the first I/O object attaches), and a pass hook
+//! tells it when a pass begins; the scheduler itself knows nothing of it. Polled by a Doist, the reactor is polled at most once per
 //! pass, by the first I/O object serviced in that pass. An I/O object used
 //! on its own (in a test, say) has a private reactor that it polls on every
 //! service call.
@@ -23,6 +23,46 @@ use std::time::Duration;
 
 use mio::event::Source;
 use mio::{Events, Interest, Poll, Token};
+
+use crate::doing::{Cx, PassHook};
+
+/// The reactor of the Doist `cx` belongs to, made on first use, with its
+/// pass hook installed (new passes, waiting while idle).
+pub(crate) fn of(cx: &Cx<'_>) -> Reactor {
+    let res = cx.resources();
+    if let Some(hook) = res.get::<Hook>() {
+        return hook.reactor.clone();
+    }
+    let hook = res.get_or_insert_with(|| Hook {
+        reactor: Reactor::new(),
+        seen: Cell::new(0),
+    });
+    res.set_hook(hook.clone());
+    hook.reactor.clone()
+}
+
+/// What the Doist calls around its passes.
+struct Hook {
+    reactor: Reactor,
+    /// Readiness reports delivered when the Doist last looked.
+    seen: Cell<u64>,
+}
+
+impl PassHook for Hook {
+    fn new_pass(&self) {
+        self.reactor.new_pass();
+    }
+
+    fn wait(&self, max: Duration) -> crate::Result<()> {
+        // Reports delivered in the last pass may mean more work: only a
+        // quiet pass waits.
+        if self.reactor.delivered() == self.seen.get() && self.reactor.is_active() {
+            self.reactor.poll_for(Some(max))?;
+        }
+        self.seen.set(self.reactor.delivered());
+        Ok(())
+    }
+}
 
 /// One readiness report: which socket (the owner's key) and what it can do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,14 +110,6 @@ struct Inner {
 }
 
 /// A shared handle on one readiness poll. Cloning is cheap.
-///
-/// ```
-/// use hio::rt::Reactor;
-/// let reactor = Reactor::new();
-/// assert!(!reactor.is_driven());
-/// reactor.poll_now()?; // nothing registered: returns at once
-/// # Ok::<(), hio::Error>(())
-/// ```
 #[derive(Clone)]
 pub struct Reactor(Rc<Inner>);
 
@@ -170,20 +202,6 @@ impl Reactor {
             .register(source, token(owner, key), interest)
     }
 
-    /// Changes what a registered socket is watched for.
-    pub fn reregister(
-        &self,
-        source: &mut (impl Source + ?Sized),
-        owner: u32,
-        key: u32,
-        interest: Interest,
-    ) -> io::Result<()> {
-        self.poll()?
-            .borrow()
-            .registry()
-            .reregister(source, token(owner, key), interest)
-    }
-
     /// Stops watching a socket. Errors (it was never registered) are
     /// ignored: closing must always succeed.
     pub fn deregister(&self, source: &mut (impl Source + ?Sized)) {
@@ -264,16 +282,6 @@ impl Reactor {
 /// What an I/O object keeps to be on a reactor: the reactor, its owner id,
 /// its ready list, and a buffer for draining it. Leaving the reactor on
 /// drop.
-///
-/// ```
-/// use hio::rt::{Reactor, Registration};
-/// let mut reg = Registration::new();
-/// assert!(reg.refresh()?.is_empty());
-/// let doist_reactor = Reactor::new();
-/// assert!(reg.rehome(&doist_reactor, Vec::new())?);
-/// assert!(reg.reactor().same(&doist_reactor));
-/// # Ok::<(), hio::Error>(())
-/// ```
 pub struct Registration {
     reactor: Reactor,
     owner: u32,
@@ -317,6 +325,7 @@ impl Registration {
         }
     }
 
+    #[cfg(test)]
     /// The reactor it is on.
     pub fn reactor(&self) -> &Reactor {
         &self.reactor
@@ -395,11 +404,6 @@ impl OneSocket {
         OneSocket::default()
     }
 
-    /// The reactor it is on.
-    pub fn reactor(&self) -> &Reactor {
-        self.reg.reactor()
-    }
-
     /// Registers the socket (read and write) and assumes it is ready both
     /// ways, so nothing that happened before registration is missed.
     pub fn register(&mut self, source: &mut (impl Source + ?Sized)) -> io::Result<()> {
@@ -448,6 +452,29 @@ impl OneSocket {
         self.readable |= r;
         self.writable |= w;
         self.hup |= h;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Reactor, Registration};
+
+    #[test]
+    fn an_undriven_reactor_polls_at_once() -> crate::Result<()> {
+        let reactor = Reactor::new();
+        assert!(!reactor.is_driven());
+        reactor.poll_now()?; // nothing registered: returns at once
+        Ok(())
+    }
+
+    #[test]
+    fn a_registration_moves_to_another_reactor() -> crate::Result<()> {
+        let mut reg = Registration::new();
+        assert!(reg.refresh()?.is_empty());
+        let doist_reactor = Reactor::new();
+        assert!(reg.rehome(&doist_reactor, Vec::new())?);
+        assert!(reg.reactor().same(&doist_reactor));
         Ok(())
     }
 }

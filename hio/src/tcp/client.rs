@@ -140,7 +140,7 @@ impl Client {
 
     /// The local address once connected (HIO's `ca`).
     #[doc(alias = "ca")]
-    pub fn local(&self) -> Option<SocketAddr> {
+    pub fn local_addr(&self) -> Option<SocketAddr> {
         self.local
     }
 
@@ -215,7 +215,7 @@ impl Client {
     }
 
     /// Moves the client's socket onto another reactor (a Doist's).
-    pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
+    pub(crate) fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
         let socket = self
             .stream
             .as_mut()

@@ -2,16 +2,16 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Instant;
 
 use super::{Client, Server};
-use crate::doing::{Cx, Doer, ServiceDoer, Serviced};
+use crate::doing::{Cx, ServiceDoer, Serviced};
 use crate::error::Result;
-use crate::tyming::Tymist;
+use crate::tyming::Tymth;
 
 /// Runs a [`Server`]: opens it on enter (if not open yet), services it
 /// (and removes finished connections) every pass, closes it on exit. HIO's
-/// `ServerDoer`. See [`ServiceDoer`].
+/// `ServerDoer`. See [`ServiceDoer`], whose
+/// [`on_service`](ServiceDoer::on_service) hook answers in the same pass.
 pub type ServerDoer = ServiceDoer<Server>;
 
 impl ServiceDoer<Server> {
@@ -19,108 +19,72 @@ impl ServiceDoer<Server> {
     pub fn server(&self) -> Rc<RefCell<Server>> {
         self.inner()
     }
-}
 
-/// Winds a server onto the scheduler's clock and reactor, then opens it
-/// unless it is open already (so a server opened beforehand keeps its
-/// port; HIO always reopens).
-fn open_server(server: &mut Server, cx: &Cx<'_>) -> Result<()> {
-    server.wind(cx.tymth());
-    server.set_reactor(cx.reactor())?;
-    if server.is_open() {
-        Ok(())
-    } else {
-        server.open()
+    /// A doer that echoes every connection's bytes back, in the pass they
+    /// arrive (HIO's `EchoServerDoer`, which queues the echo after the
+    /// pass's sends, so each reply leaves a pass later).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use hio::tcp::{Server, ServerDoer};
+    /// let echo = ServerDoer::echo(Server::new("127.0.0.1:0".parse().unwrap()));
+    /// let server = echo.server();
+    /// let mut doist = hio::Doist::new(0.0);
+    /// doist.add(echo);
+    /// doist.enter()?;
+    /// let mut c = std::net::TcpStream::connect(server.borrow().local_addr().unwrap())?;
+    /// c.write_all(b"ping")?;
+    /// c.set_nonblocking(true)?;
+    /// let mut got = [0u8; 4];
+    /// for _ in 0..5000 {
+    ///     doist.recur()?;
+    ///     if c.read_exact(&mut got).is_ok() {
+    ///         break;
+    ///     }
+    ///     std::thread::sleep(std::time::Duration::from_millis(1));
+    /// }
+    /// assert_eq!(&got, b"ping");
+    /// doist.exit()?;
+    /// # Ok::<(), hio::Error>(())
+    /// ```
+    #[doc(alias = "EchoServerDoer")]
+    pub fn echo(server: Server) -> Self {
+        ServerDoer::new(server).on_service(|server, _| {
+            server.echo_received();
+            Ok(false)
+        })
     }
 }
 
 impl Serviced for Server {
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        open_server(self, cx)
+    /// Winds the server onto the scheduler's clock and readiness poll,
+    /// then opens it unless it is open already (so a server opened
+    /// beforehand keeps its port; HIO always reopens).
+    fn open(&mut self, cx: &Cx<'_>) -> Result<()> {
+        self.wind(cx.tymth());
+        self.set_reactor(&crate::rt::of(cx))?;
+        if self.is_open() {
+            Ok(())
+        } else {
+            Server::open(self)
+        }
     }
-    fn service(&mut self) -> Result<()> {
-        Server::service(self)?;
+    fn receive(&mut self) -> Result<()> {
+        self.service_connects()?;
+        self.service_receives()
+    }
+    fn send(&mut self) -> Result<()> {
+        self.service_sends()?;
+        self.service_tymeouts();
         self.reap();
         Ok(())
     }
-    fn exit(&mut self) -> Result<()> {
-        self.close();
+    fn close(&mut self) -> Result<()> {
+        Server::close(self);
         Ok(())
     }
-}
-
-/// A [`ServerDoer`] that echoes every connection's bytes back.
-///
-/// Python HIO queues the echo after the pass's sends, so each reply leaves
-/// one pass later; this doer echoes within the same pass (receive, queue,
-/// send), which saves a pass of latency per round trip.
-pub struct EchoServerDoer {
-    server: Rc<RefCell<Server>>,
-    /// Idle tymeouts on wall seconds instead of the Doist's tyme.
-    wall: Option<(Tymist, Instant)>,
-}
-
-impl EchoServerDoer {
-    /// An echo doer for `server`.
-    pub fn new(server: Server) -> Self {
-        EchoServerDoer {
-            server: Rc::new(RefCell::new(server)),
-            wall: None,
-        }
-    }
-
-    /// Times the server's idle tymeouts in wall seconds, whatever the
-    /// Doist's tock (at tock 0 its tyme never moves; unpaced, it races
-    /// ahead): what a tymeout given on a command line means.
-    ///
-    /// ```
-    /// use hio::tcp::{EchoServerDoer, Server};
-    /// let echo = EchoServerDoer::new(Server::new("127.0.0.1:0".parse().unwrap())).on_wall_clock();
-    /// let mut doist = hio::Doist::new(0.0);
-    /// doist.add(echo);
-    /// doist.enter()?;
-    /// doist.recur()?;
-    /// doist.exit()?;
-    /// # Ok::<(), hio::Error>(())
-    /// ```
-    pub fn on_wall_clock(mut self) -> Self {
-        self.wall = Some((Tymist::new(0.0, 0.0), Instant::now()));
-        self
-    }
-
-    /// The server.
-    pub fn server(&self) -> Rc<RefCell<Server>> {
-        self.server.clone()
-    }
-}
-
-impl Doer for EchoServerDoer {
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
-        let mut server = self.server.borrow_mut();
-        open_server(&mut server, cx)?;
-        if let Some((clock, start)) = &mut self.wall {
-            *start = Instant::now();
-            clock.set_tyme(0.0);
-            server.wind(&clock.tymen());
-        }
-        Ok(())
-    }
-    fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> {
-        if let Some((clock, start)) = &mut self.wall {
-            clock.set_tyme(start.elapsed().as_secs_f64());
-        }
-        let mut server = self.server.borrow_mut();
-        server.service_connects()?;
-        server.service_receives()?;
-        server.echo_received();
-        server.service_sends()?;
-        server.service_tymeouts();
-        server.reap();
-        Ok(false)
-    }
-    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
-        self.server.borrow_mut().close();
-        Ok(())
+    fn wind(&mut self, tymth: &Tymth) {
+        Server::wind(self, tymth);
     }
 }
 
@@ -136,16 +100,23 @@ impl ServiceDoer<Client> {
 }
 
 impl Serviced for Client {
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<()> {
+    fn open(&mut self, cx: &Cx<'_>) -> Result<()> {
         self.wind(cx.tymth());
-        self.set_reactor(cx.reactor())?;
+        self.set_reactor(&crate::rt::of(cx))?;
         self.reopen()
     }
-    fn service(&mut self) -> Result<()> {
-        Client::service(self)
+    fn receive(&mut self) -> Result<()> {
+        self.service_connect()?;
+        self.service_receives()
     }
-    fn exit(&mut self) -> Result<()> {
-        self.close();
+    fn send(&mut self) -> Result<()> {
+        self.service_sends()
+    }
+    fn close(&mut self) -> Result<()> {
+        Client::close(self);
         Ok(())
+    }
+    fn wind(&mut self, tymth: &Tymth) {
+        Client::wind(self, tymth);
     }
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{Client, ClientDoer, EchoServerDoer, Server, ServerOpts};
+use super::{Client, ClientDoer, Server, ServerDoer, ServerOpts};
 use crate::doing::{Cx, Doer, DoerId, Doist, Done, Interrupt};
 use crate::error::{Error, Result};
 
@@ -41,7 +41,7 @@ pub fn serve(cfg: EchoServe, out: &mut dyn Write) -> Result<Done> {
         stop_after(doist.interrupter(), secs);
     }
     // `opts.tymeout` comes from the command line in seconds: wall seconds.
-    let echo = EchoServerDoer::new(server).on_wall_clock();
+    let echo = ServerDoer::echo(server).on_wall_clock();
     let shared = echo.server();
     doist.add(echo);
     let done = doist.run()?;

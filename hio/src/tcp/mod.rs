@@ -1,6 +1,6 @@
 //! Non-blocking TCP: [`Client`], [`Server`] with one [`Remoter`] per accepted
 //! connection, and the doers that service them ([`ClientDoer`],
-//! [`ServerDoer`], [`EchoServerDoer`]).
+//! [`ServerDoer`], with [`ServerDoer::echo`]).
 //!
 //! HIO's model: nothing ever blocks. Received bytes accumulate in a receive
 //! buffer (`rxbs`) until the application takes them; bytes to send are
@@ -25,8 +25,8 @@ use std::rc::Rc;
 use crate::wiring::WireLog;
 
 pub use client::{Client, ClientOpts};
-pub use doers::{ClientDoer, EchoServerDoer, ServerDoer};
-pub use server::{ConnId, Remoter, Server, ServerOpts};
+pub use doers::{ClientDoer, ServerDoer};
+pub use server::{ConnId, ReceivedMut, Remoter, Server, ServerOpts};
 
 /// A [`WireLog`] shared by the connections that record into it.
 pub type Tap = Rc<RefCell<WireLog>>;

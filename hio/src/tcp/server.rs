@@ -147,7 +147,7 @@ impl Remoter {
     /// socket each time (storing it would cost a `getsockname` per accept
     /// and memory per idle connection); `None` once closed.
     #[doc(alias = "ha")]
-    pub fn local(&self) -> Option<SocketAddr> {
+    pub fn local_addr(&self) -> Option<SocketAddr> {
         self.stream.as_ref().and_then(|s| s.local_addr().ok())
     }
 
@@ -372,7 +372,7 @@ impl Server {
     }
 
     /// Moves the server's sockets onto another reactor (a Doist's).
-    pub fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
+    pub(crate) fn set_reactor(&mut self, reactor: &Reactor) -> Result<()> {
         let mut sockets: Vec<Moving<'_>> = Vec::new();
         if let Some(l) = self.listener.as_mut() {
             sockets.push((l, LISTENER, Interest::READABLE));
@@ -484,6 +484,46 @@ impl Server {
         self.get(id)?;
         self.mark_tx(id.slot);
         self.slots[id.slot as usize].as_mut()
+    }
+
+    /// The connections that received data in the last
+    /// [`service_receives`](Server::service_receives), to read from and
+    /// reply on: what is queued on them leaves at the next
+    /// [`service_sends`](Server::service_sends), in the same pass when
+    /// called from a [`ServiceDoer::on_service`](crate::ServiceDoer::on_service)
+    /// hook. No lookup by address, nothing collected.
+    ///
+    /// ```
+    /// use hio::tcp::{Client, Server};
+    /// let mut server = Server::new("127.0.0.1:0".parse().unwrap());
+    /// server.open()?;
+    /// let mut client = Client::new(server.local_addr().unwrap());
+    /// client.tx(b"ping");
+    /// while server.remoters().all(|r| r.rxbs().is_empty()) {
+    ///     client.service()?;
+    ///     server.service()?;
+    /// }
+    /// for r in server.received_mut() {
+    ///     let got = r.take_rxbs();
+    ///     r.tx(&got.to_ascii_uppercase());
+    /// }
+    /// server.service_sends()?;
+    /// while client.rxbs() != b"PING" {
+    ///     client.service()?;
+    /// }
+    /// # Ok::<(), hio::Error>(())
+    /// ```
+    pub fn received_mut(&mut self) -> ReceivedMut<'_> {
+        // In slot order, so that each can be split off the slot list.
+        self.received.sort_unstable();
+        for i in 0..self.received.len() {
+            self.mark_tx(self.received[i]);
+        }
+        ReceivedMut {
+            rest: &mut self.slots[..],
+            base: 0,
+            keys: self.received.iter(),
+        }
     }
 
     /// Connections accepted by the last
@@ -936,7 +976,7 @@ impl Server {
     }
 
     /// Moves each connection's received bytes to its transmit queue: the
-    /// echo of [`EchoServerDoer`](super::EchoServerDoer), in the same pass.
+    /// echo of [`ServerDoer::echo`](super::ServerDoer::echo), in the same pass.
     pub(crate) fn echo_received(&mut self) {
         for i in 0..self.received.len() {
             let key = self.received[i];
@@ -949,6 +989,37 @@ impl Server {
                     r.queued_tx = true;
                     self.tx_ready.push(key);
                 }
+            }
+        }
+    }
+}
+
+/// The iterator of [`Server::received_mut`].
+#[derive(Debug)]
+pub struct ReceivedMut<'a> {
+    /// The slots after the last one handed out.
+    rest: &'a mut [Option<Remoter>],
+    /// The slot number of `rest[0]`.
+    base: usize,
+    /// Slot numbers, ascending.
+    keys: std::slice::Iter<'a, u32>,
+}
+
+impl<'a> Iterator for ReceivedMut<'a> {
+    type Item = &'a mut Remoter;
+
+    fn next(&mut self) -> Option<&'a mut Remoter> {
+        loop {
+            let key = *self.keys.next()? as usize;
+            let Some(at) = key.checked_sub(self.base) else {
+                continue;
+            };
+            let rest = std::mem::take(&mut self.rest);
+            let (slot, tail) = rest.get_mut(at..)?.split_first_mut()?;
+            self.rest = tail;
+            self.base = key + 1;
+            if let Some(r) = slot.as_mut() {
+                return Some(r);
             }
         }
     }
