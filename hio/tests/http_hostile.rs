@@ -564,3 +564,48 @@ fn graceful_shutdown_finishes_downloads_and_ends_streams() {
     assert!(d.0.len() > 4 << 20 && d.0.ends_with(b"ddd"), "download cut");
     assert!(i.0.is_empty() && i.1);
 }
+
+/// A connection stopped at its share of a pass still has requests in its
+/// buffer, and no readiness will come for them: a Doist that waits while
+/// idle must not wait then (it did, so 9 MB of pipelined requests took
+/// minutes at `http_hello`'s defaults).
+#[test]
+fn regression_pipelined_flood_under_an_idle_wait() {
+    let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: Request<Bytes>| {
+        Response::new(Body::from("hello"))
+    });
+    server.open().unwrap();
+    let mut client = TcpStream::connect(server.local_addr().unwrap()).unwrap();
+    let n = 2000;
+    let one = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    let many: Vec<u8> = one.iter().copied().cycle().take(one.len() * n).collect();
+    client.write_all(&many).unwrap();
+    client.set_nonblocking(true).unwrap();
+    let mut got = Vec::new();
+    let doer = hio::http::ServerDoer::new(server).on_service(move |_, _| {
+        got.extend(drain(&mut client).0);
+        Ok(text(&got).matches("hello").count() >= n)
+    });
+    // Each wait is 1 s: waits with work pending add up to a minute (the
+    // last pass may wait once: the client is not on the poll).
+    let mut doist = hio::Doist::new(0.0).with_idle_wait(Duration::from_secs(1));
+    let stop = doist.interrupter();
+    let watchdog = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(8));
+        stop.interrupt();
+    });
+    doist.add(doer);
+    let start = Instant::now();
+    let done = doist.run().unwrap();
+    assert!(
+        done.is_complete(),
+        "not all {n} answered in {:?}",
+        start.elapsed()
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+    drop(watchdog);
+}

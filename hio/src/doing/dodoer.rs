@@ -1,6 +1,6 @@
 //! [`DoDoer`]: a doer that runs child doers, so tasks nest into a tree.
 
-use super::deck::Deck;
+use super::sched::Sched;
 use super::{Cx, DoerId, Dog, Done, Handle, IntoDog, Next, Run, downcast, downcast_mut};
 use crate::error::{Error, Result};
 use crate::tyming::Tymth;
@@ -87,7 +87,7 @@ impl DoDoerHooks for () {}
 /// # Ok::<(), hio::Error>(())
 /// ```
 pub struct DoDoer<H = ()> {
-    deck: Deck,
+    sched: Sched,
     hooks: H,
     always: bool,
     tock: f64,
@@ -115,7 +115,7 @@ impl<H: DoDoerHooks> DoDoer<H> {
     /// An empty DoDoer running `hooks`.
     pub fn with_hooks(hooks: H) -> Self {
         DoDoer {
-            deck: Deck::new(Tymth::default()),
+            sched: Sched::new(Tymth::default()),
             hooks,
             always: false,
             tock: 0.0,
@@ -152,21 +152,21 @@ impl<H: DoDoerHooks> DoDoer<H> {
 
     /// Adds a child to the list; it is entered when the DoDoer next enters.
     pub fn add<T: IntoDog>(&mut self, doer: T) -> Handle<T> {
-        Handle::new(self.deck.core_mut().add(doer.boxed()))
+        Handle::new(self.sched.core_mut().add(doer.boxed()))
     }
 
     /// Enters children now, at the current tyme, and adds them (HIO's
     /// `DoDoer.extend`). They first run the next time the DoDoer runs.
     pub fn extend(&mut self, doers: impl IntoIterator<Item = Box<dyn Dog>>) -> Result<Vec<DoerId>> {
-        let tyme = self.deck.core().tymth().tyme();
-        Cx::new(self.deck.core_mut(), tyme, false).extend(doers)
+        let tyme = self.sched.core().tymth().tyme();
+        Cx::new(self.sched.core_mut(), tyme, false).extend(doers)
     }
 
     /// Removes children and closes those still running (HIO's
     /// `DoDoer.remove`). Returns the removed children (see [`Cx::remove`]).
     pub fn remove(&mut self, ids: &[DoerId]) -> Result<Vec<Box<dyn Dog>>> {
-        let tyme = self.deck.core().tymth().tyme();
-        Cx::new(self.deck.core_mut(), tyme, false).remove(ids)
+        let tyme = self.sched.core().tymth().tyme();
+        Cx::new(self.sched.core_mut(), tyme, false).remove(ids)
     }
 
     /// The tock.
@@ -197,18 +197,18 @@ impl<H: DoDoerHooks> DoDoer<H> {
 
     /// A child's completion state, if it is still held.
     pub fn done_of(&self, id: impl Into<DoerId>) -> Done {
-        self.deck.core().done_of(id.into()).unwrap_or_default()
+        self.sched.core().done_of(id.into()).unwrap_or_default()
     }
 
     /// A child, by typed handle. `None` while that child's own step runs, or
     /// once it is removed.
     pub fn get<T: IntoDog>(&self, h: Handle<T>) -> Option<&T> {
-        downcast::<T>(self.deck.core().dog(h.id())?)
+        downcast::<T>(self.sched.core().dog(h.id())?)
     }
 
     /// A child, mutably.
     pub fn get_mut<T: IntoDog>(&mut self, h: Handle<T>) -> Option<&mut T> {
-        downcast_mut::<T>(self.deck.core_mut().dog_mut(h.id())?)
+        downcast_mut::<T>(self.sched.core_mut().dog_mut(h.id())?)
     }
 
     /// The hooks.
@@ -223,20 +223,20 @@ impl<H: DoDoerHooks> DoDoer<H> {
 
     /// The children list, in order.
     pub fn doers(&self) -> Vec<DoerId> {
-        self.deck.core().doer_ids()
+        self.sched.core().doer_ids()
     }
 
     /// Running children in deque order, with their retymes.
     pub fn deeds(&self) -> Vec<(DoerId, f64)> {
-        self.deck.core().deeds()
+        self.sched.core().deeds()
     }
 
     /// Closes the children (from the right), then runs the `exit` hook.
     fn exit(&mut self, tyme: f64) -> Result<()> {
-        let closed = self.deck.core_mut().exit(tyme);
+        let closed = self.sched.core_mut().exit(tyme);
         let exited = self
             .hooks
-            .exit(&mut Cx::new(self.deck.core_mut(), tyme, false));
+            .exit(&mut Cx::new(self.sched.core_mut(), tyme, false));
         closed.and(exited)
     }
 
@@ -246,7 +246,7 @@ impl<H: DoDoerHooks> DoDoer<H> {
         if !err.is_interrupt() {
             let aborted = self
                 .hooks
-                .abort(&mut Cx::new(self.deck.core_mut(), tyme, false), &err);
+                .abort(&mut Cx::new(self.sched.core_mut(), tyme, false), &err);
             if let Err(e) = aborted {
                 tracing::warn!(error = %e, "DoDoer abort hook failed");
             }
@@ -274,16 +274,16 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
     fn start(&mut self, cx: &mut Cx<'_>) -> Result<Next> {
         self.run = Run::Active;
         self.run_always = self.always;
-        self.deck.core_mut().set_tymth(cx.tymth().clone());
-        self.deck.core_mut().set_resources(cx.resources().clone());
+        self.sched.core_mut().set_tymth(cx.tymth().clone());
+        self.sched.core_mut().set_resources(cx.resources().clone());
         let (tyme, temp) = (cx.tyme(), cx.temp());
         if let Err(e) = self
             .hooks
-            .enter(&mut Cx::new(self.deck.core_mut(), tyme, temp))
+            .enter(&mut Cx::new(self.sched.core_mut(), tyme, temp))
         {
             return Err(self.fail(tyme, e));
         }
-        if let Err(e) = self.deck.core_mut().enter(tyme, temp) {
+        if let Err(e) = self.sched.core_mut().enter(tyme, temp) {
             return Err(self.fail(tyme, e));
         }
         Ok(Next::Tock(self.tock))
@@ -296,14 +296,14 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
         let tyme = cx.tyme();
         if let Err(e) = self
             .hooks
-            .recur(&mut Cx::new(self.deck.core_mut(), tyme, false))
+            .recur(&mut Cx::new(self.sched.core_mut(), tyme, false))
         {
             return Err(self.fail(tyme, e));
         }
-        if let Err(e) = self.deck.pass(tyme, self.tock) {
+        if let Err(e) = self.sched.pass(tyme, self.tock) {
             return Err(self.fail(tyme, e));
         }
-        let empty = !self.deck.core().has_deeds();
+        let empty = !self.sched.core().has_deeds();
         self.done = Done::from(empty);
         if !empty || self.run_always {
             return Ok(Next::Tock(self.tock));
@@ -311,7 +311,7 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
         self.run = Run::Idle;
         let cleaned = self
             .hooks
-            .clean(&mut Cx::new(self.deck.core_mut(), tyme, false));
+            .clean(&mut Cx::new(self.sched.core_mut(), tyme, false));
         let exited = self.exit(tyme);
         cleaned.and(exited)?;
         Ok(Next::Done(Some(self.done)))
@@ -325,7 +325,7 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
         let tyme = cx.tyme();
         let ceased = self
             .hooks
-            .cease(&mut Cx::new(self.deck.core_mut(), tyme, false));
+            .cease(&mut Cx::new(self.sched.core_mut(), tyme, false));
         let exited = self.exit(tyme);
         ceased.and(exited)?;
         Ok(Some(self.done))
@@ -343,14 +343,14 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
         let tyme = cx.tyme();
         // The panic came from a child if one was mid-step; then this
         // DoDoer's own exit hook is safe to run.
-        let from_child = self.deck.was_running();
-        if let Err(e) = self.deck.close_after_panic(tyme) {
+        let from_child = self.sched.was_running();
+        if let Err(e) = self.sched.close_after_panic(tyme) {
             tracing::warn!(error = %e, "closing children after a panic failed");
         }
         if from_child
             && let Err(e) = self
                 .hooks
-                .exit(&mut Cx::new(self.deck.core_mut(), tyme, false))
+                .exit(&mut Cx::new(self.sched.core_mut(), tyme, false))
         {
             tracing::warn!(error = %e, "DoDoer exit hook failed after a panic");
         }

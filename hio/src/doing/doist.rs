@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::deck::Deck;
+use super::sched::Sched;
 use super::{Cx, DoerId, Dog, Done, Handle, IntoDog, downcast, downcast_mut};
 use crate::error::Result;
 use crate::tyming::{MonoTimer, Tymer, Tymist, Tymth};
@@ -85,7 +85,7 @@ impl Interrupt {
 /// ```
 pub struct Doist {
     tymist: Tymist,
-    deck: Deck,
+    sched: Sched,
     name: String,
     real: bool,
     limit: Option<f64>,
@@ -116,10 +116,10 @@ impl Doist {
     /// A Doist at tyme 0.0 ticking by `tock`, not real-time, with no limit.
     pub fn new(tock: f64) -> Self {
         let tymist = Tymist::new(0.0, tock);
-        let deck = Deck::new(tymist.tymen());
+        let sched = Sched::new(tymist.tymen());
         Doist {
             tymist,
-            deck,
+            sched,
             name: "doist".into(),
             real: false,
             limit: None,
@@ -266,56 +266,56 @@ impl Doist {
     /// Adds a doer to the list. It is entered by the next
     /// [`enter`](Doist::enter) or [`run`](Doist::run).
     pub fn add<T: IntoDog>(&mut self, doer: T) -> Handle<T> {
-        Handle::new(self.deck.core_mut().add(doer.boxed()))
+        Handle::new(self.sched.core_mut().add(doer.boxed()))
     }
 
     /// Enters doers now and adds them (HIO's `extend`); they first run on
     /// the next pass. Without the Doist's temp, as in HIO.
     pub fn extend(&mut self, doers: impl IntoIterator<Item = Box<dyn Dog>>) -> Result<Vec<DoerId>> {
         let tyme = self.tyme();
-        Cx::new(self.deck.core_mut(), tyme, false).extend(doers)
+        Cx::new(self.sched.core_mut(), tyme, false).extend(doers)
     }
 
     /// Removes doers and closes those still running (HIO's `remove`).
     /// Returns the removed doers (see [`Cx::remove`]).
     pub fn remove(&mut self, ids: &[DoerId]) -> Result<Vec<Box<dyn Dog>>> {
         let tyme = self.tyme();
-        Cx::new(self.deck.core_mut(), tyme, false).remove(ids)
+        Cx::new(self.sched.core_mut(), tyme, false).remove(ids)
     }
 
     /// A doer's completion state (`NotRun` for an id it does not hold).
     pub fn done_of(&self, id: impl Into<DoerId>) -> Done {
-        self.deck.core().done_of(id.into()).unwrap_or_default()
+        self.sched.core().done_of(id.into()).unwrap_or_default()
     }
 
     /// A doer, by typed handle.
     pub fn get<T: IntoDog>(&self, h: Handle<T>) -> Option<&T> {
-        downcast::<T>(self.deck.core().dog(h.id())?)
+        downcast::<T>(self.sched.core().dog(h.id())?)
     }
 
     /// A doer, mutably.
     pub fn get_mut<T: IntoDog>(&mut self, h: Handle<T>) -> Option<&mut T> {
-        downcast_mut::<T>(self.deck.core_mut().dog_mut(h.id())?)
+        downcast_mut::<T>(self.sched.core_mut().dog_mut(h.id())?)
     }
 
     /// Whether `id` is in the doer list.
     pub fn contains(&self, id: impl Into<DoerId>) -> bool {
-        self.deck.core().contains(id.into())
+        self.sched.core().contains(id.into())
     }
 
     /// The doer list, in order.
     pub fn doers(&self) -> Vec<DoerId> {
-        self.deck.core().doer_ids()
+        self.sched.core().doer_ids()
     }
 
     /// Running doers in deque order, with their retymes.
     pub fn deeds(&self) -> Vec<(DoerId, f64)> {
-        self.deck.core().deeds()
+        self.sched.core().deeds()
     }
 
     /// How many doers are running.
     pub fn deed_count(&self) -> usize {
-        self.deck.core().deed_count()
+        self.sched.core().deed_count()
     }
 
     /// HIO's `do()`: one run with the current limit, from the current tyme.
@@ -354,7 +354,7 @@ impl Doist {
         let mut pacer = MonoTimer::new(self.tymist.tock());
         loop {
             if let Some(wait) = self.idle_wait.filter(|_| !self.real)
-                && let Some(hook) = self.deck.core().resources().hook()
+                && let Some(hook) = self.sched.core().resources().hook()
             {
                 hook.wait(wait)?;
             }
@@ -376,7 +376,7 @@ impl Doist {
             if self.interrupt.take() {
                 return Ok(());
             }
-            if !self.deck.core().has_deeds() {
+            if !self.sched.core().has_deeds() {
                 self.done = Done::Complete;
                 return Ok(());
             }
@@ -391,7 +391,7 @@ impl Doist {
     pub fn enter(&mut self) -> Result<()> {
         let tyme = self.tyme();
         let temp = self.temp;
-        self.deck.core_mut().enter(tyme, temp)
+        self.sched.core_mut().enter(tyme, temp)
     }
 
     /// One pass (HIO's `recur()`): steps every due deed once, in order, then
@@ -401,18 +401,18 @@ impl Doist {
     pub fn recur(&mut self) -> Result<()> {
         let tyme = self.tymist.tyme();
         let tock = self.tymist.tock();
-        if let Some(hook) = self.deck.core().resources().hook() {
+        if let Some(hook) = self.sched.core().resources().hook() {
             hook.new_pass();
         }
-        let deck = &mut self.deck;
-        match catch_unwind(AssertUnwindSafe(|| deck.pass(tyme, tock))) {
+        let sched = &mut self.sched;
+        match catch_unwind(AssertUnwindSafe(|| sched.pass(tyme, tock))) {
             Ok(Ok(())) => {
                 self.tymist.tick();
                 Ok(())
             }
             Ok(Err(e)) => Err(e),
             Err(panic) => {
-                if let Err(e) = self.deck.close_after_panic(tyme) {
+                if let Err(e) = self.sched.close_after_panic(tyme) {
                     tracing::warn!(error = %e, "closing deeds after a panic failed");
                 }
                 resume_unwind(panic)
@@ -425,6 +425,6 @@ impl Doist {
     /// returned.
     pub fn exit(&mut self) -> Result<()> {
         let tyme = self.tyme();
-        self.deck.core_mut().exit(tyme)
+        self.sched.core_mut().exit(tyme)
     }
 }

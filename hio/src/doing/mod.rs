@@ -8,25 +8,29 @@
 //! You rarely implement `Dog` yourself: implement [`Doer`] for a doer with
 //! hooks, or write an `async` block and [`doify`] it.
 
-mod deck;
+mod completion;
 mod dodoer;
 mod doify;
 mod doist;
+mod id;
 mod resources;
+mod sched;
 mod service;
+mod stepper;
 
 use std::any::Any;
-use std::fmt;
-use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-pub(crate) use deck::Core;
-pub use deck::Cx;
+pub use completion::Completion;
 pub use dodoer::{DoDoer, DoDoerHooks};
 pub use doify::{Co, Doify, ForeverRun, YieldTock, doify, forever};
 pub use doist::{Doist, Interrupt};
+pub(crate) use id::next_sched;
+pub use id::{DoerId, Handle};
 pub use resources::{PassHook, Resources};
+pub use sched::Cx;
+pub(crate) use sched::Deeds;
 pub use service::{ServiceDoer, Serviced};
+pub use stepper::Stepper;
 
 use crate::error::{Error, Result};
 use crate::tyming::Tymth;
@@ -74,98 +78,6 @@ impl Done {
 impl From<bool> for Done {
     fn from(b: bool) -> Self {
         if b { Done::Complete } else { Done::Incomplete }
-    }
-}
-
-/// A value that a coroutine doer returns, mapped to its [`Done`].
-///
-/// `None` leaves `done` as the scheduler had it, which is what HIO does when
-/// a generator returns `None`. `()`, numbers, strings, `Vec`s, `Box`es and
-/// pairs complete; `bool` maps to complete/incomplete (Python truthiness);
-/// `Option<T>` leaves `done` alone when `None`. Implement it for your own
-/// output type in one line.
-///
-/// ```
-/// use hio::{Completion, Done};
-/// assert_eq!(().completion(), Some(Done::Complete));
-/// assert_eq!(false.completion(), Some(Done::Incomplete));
-/// assert_eq!(None::<bool>.completion(), None);
-/// ```
-pub trait Completion {
-    /// The `done` this value sets, or `None` to leave it unchanged.
-    fn completion(&self) -> Option<Done>;
-}
-
-impl Completion for () {
-    fn completion(&self) -> Option<Done> {
-        Some(Done::Complete)
-    }
-}
-
-impl Completion for bool {
-    fn completion(&self) -> Option<Done> {
-        Some(Done::from(*self))
-    }
-}
-
-impl Completion for Done {
-    fn completion(&self) -> Option<Done> {
-        Some(*self)
-    }
-}
-
-impl<T: Completion> Completion for Option<T> {
-    fn completion(&self) -> Option<Done> {
-        self.as_ref().and_then(Completion::completion)
-    }
-}
-
-/// Values that simply mean "complete": a run that returns one has finished.
-macro_rules! completes {
-    ($($t:ty),* $(,)?) => {
-        $(impl Completion for $t {
-            fn completion(&self) -> Option<Done> {
-                Some(Done::Complete)
-            }
-        })*
-    };
-}
-
-completes!(
-    u8,
-    u16,
-    u32,
-    u64,
-    u128,
-    usize,
-    i8,
-    i16,
-    i32,
-    i64,
-    i128,
-    isize,
-    f32,
-    f64,
-    char,
-    String,
-    &'static str
-);
-
-impl<T> Completion for Vec<T> {
-    fn completion(&self) -> Option<Done> {
-        Some(Done::Complete)
-    }
-}
-
-impl<T: ?Sized> Completion for Box<T> {
-    fn completion(&self) -> Option<Done> {
-        Some(Done::Complete)
-    }
-}
-
-impl<A, B> Completion for (A, B) {
-    fn completion(&self) -> Option<Done> {
-        Some(Done::Complete)
     }
 }
 
@@ -479,140 +391,4 @@ pub(crate) fn downcast<T: IntoDog>(dog: &dyn Dog) -> Option<&T> {
 pub(crate) fn downcast_mut<T: IntoDog>(dog: &mut dyn Dog) -> Option<&mut T> {
     let any: &mut dyn Any = dog;
     any.downcast_mut::<T::Dog>().map(T::inner_mut)
-}
-
-static DECKS: AtomicU32 = AtomicU32::new(1);
-
-/// A number for a new scheduler, so that ids from another one match nothing.
-fn next_deck() -> u32 {
-    DECKS.fetch_add(1, Ordering::Relaxed)
-}
-
-/// Names one doer in one scheduler. A slot's generation changes each time
-/// it is reused, so a stale id, or one from another scheduler, matches
-/// nothing.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DoerId {
-    deck: u32,
-    slot: u32,
-    generation: u32,
-}
-
-impl fmt::Debug for DoerId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DoerId({}:{}.{})", self.deck, self.slot, self.generation)
-    }
-}
-
-/// A typed [`DoerId`]: gives back the doer's own type on
-/// [`Doist::get`]/[`DoDoer::get`].
-pub struct Handle<T> {
-    id: DoerId,
-    _type: PhantomData<fn() -> T>,
-}
-
-impl<T> Handle<T> {
-    pub(crate) fn new(id: DoerId) -> Self {
-        Handle {
-            id,
-            _type: PhantomData,
-        }
-    }
-
-    /// The untyped id.
-    pub fn id(&self) -> DoerId {
-        self.id
-    }
-}
-
-impl<T> Clone for Handle<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T> Copy for Handle<T> {}
-
-impl<T> fmt::Debug for Handle<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.id.fmt(f)
-    }
-}
-
-impl<T> From<Handle<T>> for DoerId {
-    fn from(h: Handle<T>) -> DoerId {
-        h.id
-    }
-}
-
-/// Drives one dog by hand, outside any scheduler, as HIO's tests drive a
-/// generator with `next`, `send`, `close` and `throw`.
-///
-/// ```
-/// use hio::{Cx, Doer, Done, Next, Stepper, Tymist, Result, IntoDog, Dog};
-/// struct Twice(u32);
-/// impl Doer for Twice {
-///     fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> { self.0 += 1; Ok(self.0 == 2) }
-/// }
-/// let tymist = Tymist::new(0.0, 1.0);
-/// let mut stepper = Stepper::new(&tymist.tymen());
-/// let mut dog = Twice(0).into_dog();
-/// assert_eq!(stepper.start(&mut dog)?, Next::Tock(0.0));
-/// assert_eq!(stepper.send(&mut dog, 0.0)?, Next::Tock(0.0));
-/// assert_eq!(stepper.send(&mut dog, 1.0)?, Next::Done(Some(Done::Complete)));
-/// assert_eq!(stepper.send(&mut dog, 2.0)?, Next::Done(None));
-/// # Ok::<(), hio::Error>(())
-/// ```
-pub struct Stepper {
-    core: Core,
-    temp: bool,
-}
-
-impl Stepper {
-    /// A stepper whose dogs read `tymth` as their clock.
-    pub fn new(tymth: &Tymth) -> Self {
-        Stepper {
-            core: Core::new(tymth.clone()),
-            temp: false,
-        }
-    }
-
-    /// Sets the temp given to `start`.
-    pub fn set_temp(&mut self, temp: bool) {
-        self.temp = temp;
-    }
-
-    fn cx(&mut self, tyme: f64) -> Cx<'_> {
-        Cx::new(&mut self.core, tyme, self.temp)
-    }
-
-    /// Starts and primes the dog (HIO: create the generator, `next`). Does
-    /// not touch `done`: set it first, as HIO's tests do.
-    pub fn start(&mut self, dog: &mut dyn Dog) -> Result<Next> {
-        let tyme = self.core.tymth().tyme();
-        dog.start(&mut self.cx(tyme))
-    }
-
-    /// One step with `tyme` sent in (HIO: `send(tyme)`).
-    pub fn send(&mut self, dog: &mut dyn Dog, tyme: f64) -> Result<Next> {
-        dog.resume(&mut self.cx(tyme))
-    }
-
-    /// One step at the clock's current tyme (HIO: `next`).
-    pub fn next(&mut self, dog: &mut dyn Dog) -> Result<Next> {
-        let tyme = self.core.tymth().tyme();
-        self.send(dog, tyme)
-    }
-
-    /// Forced close (HIO: `close()`).
-    pub fn close(&mut self, dog: &mut dyn Dog) -> Result<Option<Done>> {
-        let tyme = self.core.tymth().tyme();
-        dog.close(&mut self.cx(tyme))
-    }
-
-    /// Throws an error in at the suspension point (HIO: `throw`).
-    pub fn throw(&mut self, dog: &mut dyn Dog, err: Error) -> Result<Next> {
-        let tyme = self.core.tymth().tyme();
-        dog.throw(&mut self.cx(tyme), err)
-    }
 }

@@ -531,6 +531,9 @@ pub struct Server {
     ids: Vec<ConnId>,
     /// Draining for shutdown: no new requests are read.
     draining: bool,
+    /// A connection stopped at its share of this service with requests
+    /// left in its buffer.
+    more: bool,
     tymth: Tymth,
 }
 
@@ -567,6 +570,7 @@ impl Server {
             due: BinaryHeap::new(),
             ids: Vec::new(),
             draining: false,
+            more: false,
             tymth: Tymth::default(),
         }
     }
@@ -747,6 +751,11 @@ impl Server {
         for id in self.tcp.reap_ids() {
             self.conns.remove(&id);
         }
+        if std::mem::take(&mut self.more) {
+            // Pipelined requests wait in buffers: no readiness will come
+            // for them, so the Doist must not sleep before the next pass.
+            self.tcp.more_work();
+        }
         Ok(())
     }
 
@@ -896,6 +905,7 @@ impl Server {
                     }
                     if answered >= MAX_RESPONSES_PER_SERVICE {
                         self.active.push(id);
+                        self.more = true;
                         return false;
                     }
                     if r.rxbs().is_empty() {

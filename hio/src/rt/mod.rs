@@ -54,9 +54,11 @@ impl PassHook for Hook {
     }
 
     fn wait(&self, max: Duration) -> crate::Result<()> {
-        // Reports delivered in the last pass may mean more work: only a
-        // quiet pass waits.
-        if self.reactor.delivered() == self.seen.get() && self.reactor.is_active() {
+        // Reports delivered in the last pass may mean more work, and an
+        // object with work left over (buffered requests, a read cut short
+        // at its limit) said so: only a quiet pass waits.
+        let quiet = self.reactor.delivered() == self.seen.get() && !self.reactor.has_work();
+        if quiet && self.reactor.is_active() {
             self.reactor.poll_for(Some(max))?;
         }
         self.seen.set(self.reactor.delivered());
@@ -107,6 +109,9 @@ struct Inner {
     polled_pass: Cell<u64>,
     /// Readiness reports handed out so far.
     delivered: Cell<u64>,
+    /// The pass in which an object last said it has work left that no
+    /// readiness report will bring back.
+    work_pass: Cell<u64>,
 }
 
 /// A shared handle on one readiness poll. Cloning is cheap.
@@ -144,6 +149,7 @@ impl Reactor {
             pass: Cell::new(0),
             polled_pass: Cell::new(0),
             delivered: Cell::new(0),
+            work_pass: Cell::new(0),
         }))
     }
 
@@ -252,6 +258,18 @@ impl Reactor {
         self.0.pass.set(self.0.pass.get() + 1);
     }
 
+    /// Says that an object has work left over for the next pass (input
+    /// already read but not yet handled): the Doist must not wait for
+    /// readiness before it.
+    pub fn more_work(&self) {
+        self.0.work_pass.set(self.0.pass.get());
+    }
+
+    /// Whether an object said [`more_work`](Reactor::more_work) in this pass.
+    pub fn has_work(&self) -> bool {
+        self.0.pass.get() != 0 && self.0.work_pass.get() == self.0.pass.get()
+    }
+
     /// How many readiness reports have been handed out so far.
     pub fn delivered(&self) -> u64 {
         self.0.delivered.get()
@@ -325,7 +343,6 @@ impl Registration {
         }
     }
 
-    #[cfg(test)]
     /// The reactor it is on.
     pub fn reactor(&self) -> &Reactor {
         &self.reactor

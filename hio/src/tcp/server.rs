@@ -874,8 +874,19 @@ impl Server {
         }
         self.rx_ready = ready;
         self.rx_ready.clear();
+        if !again.is_empty() {
+            // Reads cut short at a limit raise no new readiness.
+            self.reg.reactor().more_work();
+        }
         self.rx_ready.extend(again);
         Ok(())
+    }
+
+    /// Tells the Doist that work is left for the next pass that no
+    /// readiness will announce (requests already read, not yet answered),
+    /// so it must not wait between passes.
+    pub(crate) fn more_work(&self) {
+        self.reg.reactor().more_work();
     }
 
     /// Sends what is queued on every connection that has something to send

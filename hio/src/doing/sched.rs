@@ -17,7 +17,7 @@
 //! is just `deeds`.
 
 use super::Resources;
-use super::{DoerId, Dog, Done, Handle, IntoDog, Next, next_deck};
+use super::{DoerId, Dog, Done, Handle, IntoDog, Next, next_sched};
 use crate::error::Result;
 use crate::tyming::Tymth;
 
@@ -43,8 +43,8 @@ struct Slot {
 }
 
 /// Doer list and deeds: everything a running doer may reach through [`Cx`].
-pub(crate) struct Core {
-    deck: u32,
+pub(crate) struct Deeds {
+    sched: u32,
     slots: Vec<Slot>,
     free: Vec<u32>,
     doers: Vec<u32>,
@@ -61,10 +61,10 @@ pub(crate) struct Core {
     resources: Resources,
 }
 
-/// A scheduler: its [`Core`] plus the dog whose step is running, kept here
+/// A scheduler: its [`Deeds`] plus the dog whose step is running, kept here
 /// so that it survives a panic and can be closed afterwards.
-pub(crate) struct Deck {
-    core: Core,
+pub(crate) struct Sched {
+    core: Deeds,
     running: Option<Box<dyn Dog>>,
     running_slot: u32,
 }
@@ -78,13 +78,13 @@ pub(crate) struct Deck {
 /// removes itself leaves the doer list but keeps running until it completes,
 /// as in HIO.
 pub struct Cx<'a> {
-    core: &'a mut Core,
+    core: &'a mut Deeds,
     tyme: f64,
     temp: bool,
 }
 
 impl<'a> Cx<'a> {
-    pub(crate) fn new(core: &'a mut Core, tyme: f64, temp: bool) -> Self {
+    pub(crate) fn new(core: &'a mut Deeds, tyme: f64, temp: bool) -> Self {
         Cx { core, tyme, temp }
     }
 
@@ -156,10 +156,10 @@ impl<'a> Cx<'a> {
     }
 }
 
-impl Core {
+impl Deeds {
     pub(crate) fn new(tymth: Tymth) -> Self {
-        Core {
-            deck: next_deck(),
+        Deeds {
+            sched: next_sched(),
             slots: Vec::new(),
             free: Vec::new(),
             doers: Vec::new(),
@@ -212,7 +212,7 @@ impl Core {
 
     fn id(&self, slot: u32) -> DoerId {
         DoerId {
-            deck: self.deck,
+            sched: self.sched,
             slot,
             generation: self.slots[slot as usize].generation,
         }
@@ -223,7 +223,7 @@ impl Core {
         let i = id.slot as usize;
         match self.slots.get(i) {
             Some(s)
-                if id.deck == self.deck
+                if id.sched == self.sched
                     && s.generation == id.generation
                     && (s.listed || s.deeded) =>
             {
@@ -542,20 +542,20 @@ impl Core {
     }
 }
 
-impl Deck {
+impl Sched {
     pub(crate) fn new(tymth: Tymth) -> Self {
-        Deck {
-            core: Core::new(tymth),
+        Sched {
+            core: Deeds::new(tymth),
             running: None,
             running_slot: NONE,
         }
     }
 
-    pub(crate) fn core(&self) -> &Core {
+    pub(crate) fn core(&self) -> &Deeds {
         &self.core
     }
 
-    pub(crate) fn core_mut(&mut self) -> &mut Core {
+    pub(crate) fn core_mut(&mut self) -> &mut Deeds {
         &mut self.core
     }
 
@@ -566,7 +566,7 @@ impl Deck {
     /// On an error the failing deed is dropped and the error returned at
     /// once; the marker is removed (Python HIO leaves it behind).
     pub(crate) fn pass(&mut self, tyme: f64, tock: f64) -> Result<()> {
-        let Deck {
+        let Sched {
             core,
             running,
             running_slot,
@@ -622,12 +622,12 @@ impl Deck {
         Ok(())
     }
 
-    /// After a panic unwound out of [`pass`](Deck::pass): lets the dog that
+    /// After a panic unwound out of [`pass`](Sched::pass): lets the dog that
     /// was running close what it runs, then closes every other deed. The
     /// running dog itself gets no hooks (its state is suspect). Returns the
     /// first error from a close.
     pub(crate) fn close_after_panic(&mut self, tyme: f64) -> Result<()> {
-        let Deck {
+        let Sched {
             core,
             running,
             running_slot,
@@ -645,7 +645,7 @@ impl Deck {
         core.exit(tyme)
     }
 
-    /// True while a step of one of this deck's dogs is on the stack (seen
+    /// True while a step of one of this sched's dogs is on the stack (seen
     /// only from `after_panic`).
     pub(crate) fn was_running(&self) -> bool {
         self.running.is_some()
