@@ -13,11 +13,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use hio::http::client::{Client, ClientDoer, ClientError, ClientOpts, Request, Response};
 use hio::http::sse::Event;
-use hio::http::{
-    Body, Client, ClientDoer, ClientError, ClientOpts, Limits, Peer, Piece, Request, Response,
-    Server, ServerDoer,
-};
+use hio::http::{Body, Limits, Peer, Piece, Server, ServerDoer};
 use hio::{Doist, Error, Tymist};
 use http::header::{ACCEPT, CONTENT_TYPE, EXPECT, LOCATION};
 use http::{HeaderValue, StatusCode, Version};

@@ -43,7 +43,7 @@ pub trait Handler: 'static {
 /// A request body taken as it arrives (see [`Handler::upload`]).
 ///
 /// ```
-/// use hio::http::{Body, HttpError, Upload};
+/// use hio::http::{Body, HttpError, Request, Response, Upload};
 ///
 /// /// Counts the bytes of an upload.
 /// struct Count(usize);
@@ -53,14 +53,14 @@ pub trait Handler: 'static {
 ///         self.0 += chunk.len();
 ///         Ok(())
 ///     }
-///     fn finish(self: Box<Self>, _req: http::Request<()>) -> http::Response<Body> {
-///         http::Response::new(Body::from(format!("{} bytes", self.0)))
+///     fn finish(self: Box<Self>, _req: Request<()>) -> Response<Body> {
+///         Response::new(Body::from(format!("{} bytes", self.0)))
 ///     }
 /// }
 ///
 /// let mut up: Box<dyn Upload> = Box::new(Count(0));
 /// up.data(b"hello").unwrap();
-/// let res = up.finish(http::Request::new(()));
+/// let res = up.finish(Request::new(()));
 /// assert!(matches!(res.body(), Body::Full(b) if b == "5 bytes"));
 /// ```
 pub trait Upload: 'static {
@@ -492,10 +492,10 @@ const MAX_RESPONSES_PER_SERVICE: usize = 32;
 ///
 /// ```
 /// use std::io::{Read, Write};
-/// use hio::http::{Body, Server};
+/// use hio::http::{Body, Bytes, Request, Response, Server};
 ///
-/// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |req: http::Request<bytes::Bytes>| {
-///     http::Response::new(Body::from(format!("you asked for {}", req.uri().path())))
+/// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |req: Request<Bytes>| {
+///     Response::new(Body::from(format!("you asked for {}", req.uri().path())))
 /// });
 /// server.open()?;
 /// let mut client = std::net::TcpStream::connect(server.local_addr().unwrap())?;
@@ -632,9 +632,9 @@ impl Server {
     /// for as long as a drain deadline allows, then [`close`](Server::close).
     ///
     /// ```
-    /// use hio::http::{Body, Server};
-    /// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: http::Request<bytes::Bytes>| {
-    ///     http::Response::new(Body::from("hi"))
+    /// use hio::http::{Body, Bytes, Request, Response, Server};
+    /// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: Request<Bytes>| {
+    ///     Response::new(Body::from("hi"))
     /// });
     /// server.open()?;
     /// server.shutdown();
@@ -667,9 +667,9 @@ impl Server {
     /// Returns whether everything finished in time.
     ///
     /// ```
-    /// use hio::http::{Body, Server};
-    /// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: http::Request<bytes::Bytes>| {
-    ///     http::Response::new(Body::from("hi"))
+    /// use hio::http::{Body, Bytes, Request, Response, Server};
+    /// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: Request<Bytes>| {
+    ///     Response::new(Body::from("hi"))
     /// });
     /// server.open()?;
     /// assert!(server.drain_for(std::time::Duration::from_secs(1))?);

@@ -1,6 +1,10 @@
 //! The HTTP/1.1 [`Client`]: HIO's request/respond queues over one
 //! non-blocking [`tcp::Client`], with keep-alive, redirects, tymeouts and
 //! Server-Sent Events; and its [`ClientDoer`].
+//!
+//! Its [`Request`] and [`Response`] are HIO's request dict and response
+//! tuple, not the [`http`] crate's types of the same names (which
+//! [`hio::http`](super) re-exports for handlers).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -30,7 +34,7 @@ use crate::tyming::{Tymer, Tymth};
 /// noted.
 ///
 /// ```
-/// use hio::http::ClientOpts;
+/// use hio::http::client::ClientOpts;
 /// let opts = ClientOpts { tymeout: 2.0, ..ClientOpts::default() };
 /// assert!(opts.redirectable);
 /// assert_eq!(opts.max_redirects, 10);
@@ -114,7 +118,7 @@ impl Default for ClientOpts {
 /// Why a request ended without a response.
 ///
 /// ```
-/// use hio::http::ClientError;
+/// use hio::http::client::ClientError;
 /// let err = hio::Error::from(ClientError::Tymeout { tymeout: 2.0 });
 /// assert_eq!(err.to_string(), "http client: no response within 2 s of tyme");
 /// ```
@@ -191,9 +195,8 @@ pub enum ClientError {
 /// [`body`](Request::body).
 ///
 /// ```
-/// use hio::http::{Client, ClientOpts, Request};
-/// use http::header::ACCEPT;
-/// use http::HeaderValue;
+/// use hio::http::client::{Client, Request};
+/// use hio::http::{HeaderValue, header::ACCEPT};
 /// let client = Client::new("127.0.0.1:6101".parse().unwrap());
 /// let req = Request::get("/echo?name=fame").header(ACCEPT, HeaderValue::from_static("application/json"));
 /// assert_eq!(
@@ -309,7 +312,7 @@ pub struct Redirect {
 /// for a round trip.
 ///
 /// ```
-/// use hio::http::{Client, ClientError, ClientOpts, Request};
+/// use hio::http::client::{Client, ClientError, ClientOpts, Request};
 /// use hio::{Error, Tymist};
 /// // Nothing listens on port 1: with a tymeout, the request fails on tyme.
 /// let opts = ClientOpts { tymeout: 1.0, ..ClientOpts::default() };
@@ -474,10 +477,11 @@ enum Step {
 /// answers something else (e.g. `204`), or the client is closed.
 ///
 /// ```
-/// use hio::http::{Body, Client, Request, Server};
+/// use hio::http::client::{Client, Request};
+/// use hio::http::{Body, Bytes, Response, Server};
 ///
-/// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |req: http::Request<bytes::Bytes>| {
-///     http::Response::new(Body::from(format!("{{\"path\":\"{}\"}}", req.uri().path())))
+/// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |req: hio::http::Request<Bytes>| {
+///     Response::new(Body::from(format!("{{\"path\":\"{}\"}}", req.uri().path())))
 /// });
 /// server.open()?;
 /// let mut client = Client::new(server.local_addr().unwrap());
@@ -559,7 +563,7 @@ impl Client {
     /// resolved now, IPv4 first. `Host` carries the name as given.
     ///
     /// ```
-    /// use hio::http::{Client, ClientOpts, Request};
+    /// use hio::http::client::{Client, ClientOpts, Request};
     /// let client = Client::resolve("::1", 8080, ClientOpts::default())?;
     /// let bytes = client.build(&Request::get("/"))?;
     /// assert!(bytes.starts_with(b"GET / HTTP/1.1\r\nHost: [::1]:8080\r\n"));
@@ -696,8 +700,8 @@ impl Client {
     /// `Requester.build`).
     ///
     /// ```
-    /// use hio::http::{Client, ClientOpts, Request};
-    /// use http::HeaderValue;
+    /// use hio::http::HeaderValue;
+    /// use hio::http::client::{Client, ClientOpts, Request};
     /// let client = Client::resolve("localhost", 8080, ClientOpts::default())?;
     /// let req = Request::post("/a b/c?x=1&y=hello world")
     ///     .query("z", "1 2")
@@ -1218,10 +1222,11 @@ impl Client {
 ///
 /// ```
 /// use hio::Doist;
-/// use hio::http::{Body, Client, ClientDoer, Request, Server, ServerDoer};
+/// use hio::http::client::{Client, ClientDoer, Request};
+/// use hio::http::{Body, Bytes, Response, Server, ServerDoer};
 ///
-/// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_: http::Request<bytes::Bytes>| {
-///     http::Response::new(Body::from("hi"))
+/// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_: hio::http::Request<Bytes>| {
+///     Response::new(Body::from("hi"))
 /// });
 /// server.open()?;
 /// let doer = ClientDoer::new(Client::new(server.local_addr().unwrap()));
