@@ -52,7 +52,7 @@ pub use http::{
 pub use client::{Client, ClientDoer, ClientError, ClientOpts};
 pub use files::StaticFiles;
 pub use parse::{ChunkedDecoder, Framing, Limits, ParseError};
-pub use server::{Handler, HttpOpts, Peer, Server, ServerDoer, Upload};
+pub use server::{Handler, HttpOpts, RemoteAddr, Server, ServerDoer, Upload};
 
 /// A complete response body, or a stream of pieces pulled one per pass.
 pub enum Body {

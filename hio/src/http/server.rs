@@ -24,7 +24,7 @@ use crate::tyming::{Deadline, Tymth};
 ///
 /// Any `FnMut(Request<Bytes>) -> Response<Body>` is a handler; implement
 /// the trait for a handler with state of its own. The peer's address is in
-/// the request's extensions as [`Peer`].
+/// the request's extensions as [`RemoteAddr`].
 pub trait Handler: 'static {
     /// Answers a request.
     fn handle(&mut self, req: Request<Bytes>) -> Response<Body>;
@@ -81,9 +81,24 @@ impl<F: FnMut(Request<Bytes>) -> Response<Body> + 'static> Handler for F {
     }
 }
 
-/// The client's address, in every request's extensions.
+/// The client's address, in every request's extensions (CGI's and WSGI's
+/// `REMOTE_ADDR` and `REMOTE_PORT`).
+///
+/// ```
+/// use hio::http::{Body, Bytes, RemoteAddr, Request, Response};
+/// fn whoami(req: Request<Bytes>) -> Response<Body> {
+///     match req.extensions().get::<RemoteAddr>() {
+///         Some(RemoteAddr(addr)) => Response::new(Body::from(addr.to_string())),
+///         None => Response::new(Body::Empty),
+///     }
+/// }
+/// let mut req = Request::new(Bytes::new());
+/// req.extensions_mut().insert(RemoteAddr("127.0.0.1:5000".parse().unwrap()));
+/// assert!(matches!(whoami(req).body(), Body::Full(b) if b == "127.0.0.1:5000"));
+/// ```
+#[doc(alias = "REMOTE_ADDR")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Peer(pub SocketAddr);
+pub struct RemoteAddr(pub SocketAddr);
 
 /// HTTP options of a [`Server`].
 #[derive(Clone, Debug)]
@@ -1076,7 +1091,7 @@ fn begin(
     *req.uri_mut() = uri;
     *req.version_mut() = version;
     *req.headers_mut() = headers;
-    req.extensions_mut().insert(Peer(peer));
+    req.extensions_mut().insert(RemoteAddr(peer));
     req.extensions_mut().insert(id);
     let upload = if framing == Framing::None {
         None
@@ -1127,7 +1142,7 @@ fn respond(handler: &mut dyn Handler, pending: Pending, body: Bytes, opts: &Http
     } = pending;
     let version = req.version();
     let head_request = req.method() == Method::HEAD;
-    let peer = req.extensions().get::<Peer>().map(|p| p.0);
+    let peer = req.extensions().get::<RemoteAddr>().map(|p| p.0);
     let res = catch_unwind(AssertUnwindSafe(|| match upload {
         Some(up) => up.finish(req),
         None => handler.handle(req.map(|()| body)),
