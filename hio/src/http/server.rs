@@ -529,6 +529,7 @@ const MAX_RESPONSES_PER_SERVICE: usize = 32;
 /// let reply = String::from_utf8(reply).unwrap();
 /// assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"));
 /// assert!(reply.ends_with("\r\n\r\nyou asked for /hello"));
+/// assert!(format!("{server:?}").starts_with("Server { local_addr: Some(127.0.0.1:"));
 /// # Ok::<(), hio::Error>(())
 /// ```
 pub struct Server {
@@ -547,6 +548,19 @@ pub struct Server {
     /// Draining for shutdown: no new requests are read.
     draining: bool,
     tymth: Tymth,
+}
+
+// By hand: the handler is a `dyn Handler`, and counts say more than the
+// connection tables would.
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr())
+            .field("conns", &self.conns.len())
+            .field("closing", &self.closing.len())
+            .field("draining", &self.draining)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
