@@ -5,11 +5,9 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use bytes::Bytes;
 use divan::Bencher;
 use divan::counter::ItemsCount;
-use hio::http::{Body, Server};
-use http::{HeaderValue, Request, Response};
+use hio::http::{Body, Bytes, HeaderValue, Request, Response, Server};
 
 fn main() {
     divan::main();

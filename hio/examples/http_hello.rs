@@ -7,10 +7,8 @@
 //! waits in the poll (`with_idle_wait`) instead of spinning, unless
 //! `--spin 1` makes it busy-poll as Python HIO's benchmark server does.
 
-use bytes::Bytes;
 use hio::Doist;
-use hio::http::{Body, Server, ServerDoer};
-use http::{HeaderValue, Request, Response};
+use hio::http::{Body, Bytes, HeaderValue, Request, Response, Server, ServerDoer};
 
 fn main() -> hio::Result<()> {
     let mut port = 8080u16;

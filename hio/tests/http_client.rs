@@ -13,11 +13,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use hio::http::client::{Client, ClientDoer, ClientError, ClientOpts, Request, Response};
 use hio::http::sse::Event;
-use hio::http::{
-    Body, Client, ClientDoer, ClientError, ClientOpts, Limits, Peer, Piece, Request, Response,
-    Server, ServerDoer,
-};
+use hio::http::{Body, Limits, Piece, RemoteAddr, Server, ServerDoer};
 use hio::{Doist, Error, Tymist};
 use http::header::{ACCEPT, CONTENT_TYPE, EXPECT, LOCATION};
 use http::{HeaderValue, StatusCode, Version};
@@ -289,7 +287,7 @@ fn a_path_naming_another_server_is_refused() {
 // Round trips against our server.
 
 fn app(req: Req) -> Res {
-    let peer = req.extensions().get::<Peer>().unwrap().0;
+    let peer = req.extensions().get::<RemoteAddr>().unwrap().0;
     match req.uri().path() {
         "/echo" => {
             let ctype = req.headers().get(CONTENT_TYPE).cloned();

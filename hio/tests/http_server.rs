@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hio::http::sse::{Event, Feed};
-use hio::http::{Body, BodyStream, HttpError, HttpOpts, Limits, Peer, Piece, Server};
+use hio::http::{Body, BodyStream, HttpError, HttpOpts, Limits, Piece, RemoteAddr, Server};
 use hio::tcp::ServerOpts;
 
 mod http_util;
@@ -38,7 +38,7 @@ fn hello(req: Request<Bytes>) -> Response<Body> {
             .into(),
         "/panic" => panic!("handler bug"),
         "/peer" => {
-            let peer = req.extensions().get::<Peer>().unwrap().0;
+            let peer = req.extensions().get::<RemoteAddr>().unwrap().0;
             Response::new(Body::from(peer.to_string()))
         }
         _ => {

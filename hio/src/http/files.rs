@@ -30,16 +30,16 @@ use crate::tcp::ServerOpts;
 /// §13.1.3).
 ///
 /// ```
-/// use hio::http::{Handler, StaticFiles};
+/// use hio::http::{Bytes, Handler, Request, StaticFiles};
 /// let dir = std::env::temp_dir().join(format!("hio-static-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
 /// std::fs::write(dir.join("hi.txt"), "hello")?;
 /// let mut files = StaticFiles::new(&dir)?;
-/// let req = http::Request::get("/hi.txt").body(bytes::Bytes::new()).unwrap();
+/// let req = Request::get("/hi.txt").body(Bytes::new()).unwrap();
 /// let res = files.handle(req);
 /// assert_eq!(res.status(), 200);
 /// assert_eq!(res.headers()["content-type"], "text/plain");
-/// let bad = http::Request::get("/../etc/passwd").body(bytes::Bytes::new()).unwrap();
+/// let bad = Request::get("/../etc/passwd").body(Bytes::new()).unwrap();
 /// assert_eq!(files.handle(bad).status(), 404);
 /// std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -1,17 +1,35 @@
 //! HTTP/1.1 on the non-blocking TCP layer: a [`Server`] that hands
-//! [`http::Request`]s to a [`Handler`] and writes [`http::Response`]s back,
-//! bodies that stream one piece per pass ([`Body`], [`BodyStream`]), and
-//! Server-Sent Events ([`sse`]).
+//! [`Request`]s to a [`Handler`] and writes [`Response`]s back, bodies that
+//! stream one piece per pass ([`Body`], [`BodyStream`]), Server-Sent Events
+//! ([`sse`]), and a [`Client`] ([`client`]).
 //!
 //! Parsing uses [`httparse`]; applications see the [`http`] crate's types,
-//! as with hyper. There is no `tower::Service` adapter: a `tower` service
+//! as with hyper. They are re-exported here, with [`Bytes`], so a handler
+//! needs no dependency but hio:
+//!
+//! ```
+//! use hio::http::{Body, Bytes, HeaderValue, Method, Request, Response, Server, StatusCode, header};
+//!
+//! fn hello(req: Request<Bytes>) -> Response<Body> {
+//!     let mut res = Response::new(Body::from("hello"));
+//!     if req.method() != Method::GET {
+//!         *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+//!     }
+//!     let text = HeaderValue::from_static("text/plain");
+//!     res.headers_mut().insert(header::CONTENT_TYPE, text);
+//!     res
+//! }
+//! let _server = Server::new("127.0.0.1:0".parse().unwrap(), hello);
+//! ```
+//!
+//! There is no `tower::Service` adapter: a `tower` service
 //! is driven by futures and wakers, while a HIO server is serviced once per
 //! pass and a body is pulled one piece per pass; an adapter would need an
 //! executor inside the pass and would hide that model. A [`Handler`] is the
 //! plain equivalent (`FnMut(Request<Bytes>) -> Response<Body>`), and a
 //! streaming [`Body`] covers what async handlers are used for.
 
-mod client;
+pub mod client;
 pub mod files;
 pub mod parse;
 mod server;
@@ -19,13 +37,22 @@ pub mod sse;
 
 use std::fmt;
 
-use bytes::Bytes;
-use http::{HeaderMap, StatusCode};
+// The types a handler's signature names, so a handler needs no crate but
+// hio (hyper re-exports them the same way).
+#[doc(no_inline)]
+pub use bytes::Bytes;
+#[doc(no_inline)]
+pub use http::{
+    HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, Version, header,
+};
 
-pub use client::{Client, ClientDoer, ClientError, ClientOpts, Redirect, Request, Response};
+// The client's own `Request`/`Response` stay in `client`: here those names
+// are the `http` crate's.
+#[doc(no_inline)]
+pub use client::{Client, ClientDoer, ClientError, ClientOpts};
 pub use files::StaticFiles;
 pub use parse::{ChunkedDecoder, Framing, Limits, ParseError};
-pub use server::{Handler, HttpOpts, Peer, Server, ServerDoer, Upload};
+pub use server::{Handler, HttpOpts, RemoteAddr, Server, ServerDoer, Upload};
 
 /// A complete response body, or a stream of pieces pulled one per pass.
 pub enum Body {
@@ -108,8 +135,7 @@ pub enum Piece {
 /// [`head`](BodyStream::head) may still change the status and headers.
 ///
 /// ```
-/// use bytes::Bytes;
-/// use hio::http::{Body, Piece};
+/// use hio::http::{Body, Bytes, Piece};
 /// let mut parts = vec!["world", "", "hello "];
 /// let body = Body::stream(move || match parts.pop() {
 ///     Some(p) => Piece::Data(Bytes::from_static(p.as_bytes())),
@@ -193,7 +219,8 @@ impl HttpError {
     /// Adds a header to the response.
     ///
     /// ```
-    /// let e = hio::http::HttpError::new(503).header(http::header::RETRY_AFTER, "1");
+    /// use hio::http::{HttpError, header};
+    /// let e = HttpError::new(503).header(header::RETRY_AFTER, "1");
     /// assert_eq!(e.response(false).headers()["retry-after"], "1");
     /// ```
     pub fn header(mut self, name: http::HeaderName, value: &'static str) -> Self {

@@ -24,7 +24,7 @@ use crate::tyming::{Deadline, Tymth};
 ///
 /// Any `FnMut(Request<Bytes>) -> Response<Body>` is a handler; implement
 /// the trait for a handler with state of its own. The peer's address is in
-/// the request's extensions as [`Peer`].
+/// the request's extensions as [`RemoteAddr`].
 pub trait Handler: 'static {
     /// Answers a request.
     fn handle(&mut self, req: Request<Bytes>) -> Response<Body>;
@@ -43,7 +43,7 @@ pub trait Handler: 'static {
 /// A request body taken as it arrives (see [`Handler::upload`]).
 ///
 /// ```
-/// use hio::http::{Body, HttpError, Upload};
+/// use hio::http::{Body, HttpError, Request, Response, Upload};
 ///
 /// /// Counts the bytes of an upload.
 /// struct Count(usize);
@@ -53,14 +53,14 @@ pub trait Handler: 'static {
 ///         self.0 += chunk.len();
 ///         Ok(())
 ///     }
-///     fn finish(self: Box<Self>, _req: http::Request<()>) -> http::Response<Body> {
-///         http::Response::new(Body::from(format!("{} bytes", self.0)))
+///     fn finish(self: Box<Self>, _req: Request<()>) -> Response<Body> {
+///         Response::new(Body::from(format!("{} bytes", self.0)))
 ///     }
 /// }
 ///
 /// let mut up: Box<dyn Upload> = Box::new(Count(0));
 /// up.data(b"hello").unwrap();
-/// let res = up.finish(http::Request::new(()));
+/// let res = up.finish(Request::new(()));
 /// assert!(matches!(res.body(), Body::Full(b) if b == "5 bytes"));
 /// ```
 pub trait Upload: 'static {
@@ -81,9 +81,24 @@ impl<F: FnMut(Request<Bytes>) -> Response<Body> + 'static> Handler for F {
     }
 }
 
-/// The client's address, in every request's extensions.
+/// The client's address, in every request's extensions (CGI's and WSGI's
+/// `REMOTE_ADDR` and `REMOTE_PORT`).
+///
+/// ```
+/// use hio::http::{Body, Bytes, RemoteAddr, Request, Response};
+/// fn whoami(req: Request<Bytes>) -> Response<Body> {
+///     match req.extensions().get::<RemoteAddr>() {
+///         Some(RemoteAddr(addr)) => Response::new(Body::from(addr.to_string())),
+///         None => Response::new(Body::Empty),
+///     }
+/// }
+/// let mut req = Request::new(Bytes::new());
+/// req.extensions_mut().insert(RemoteAddr("127.0.0.1:5000".parse().unwrap()));
+/// assert!(matches!(whoami(req).body(), Body::Full(b) if b == "127.0.0.1:5000"));
+/// ```
+#[doc(alias = "REMOTE_ADDR")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Peer(pub SocketAddr);
+pub struct RemoteAddr(pub SocketAddr);
 
 /// HTTP options of a [`Server`].
 #[derive(Clone, Debug)]
@@ -492,10 +507,10 @@ const MAX_RESPONSES_PER_SERVICE: usize = 32;
 ///
 /// ```
 /// use std::io::{Read, Write};
-/// use hio::http::{Body, Server};
+/// use hio::http::{Body, Bytes, Request, Response, Server};
 ///
-/// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |req: http::Request<bytes::Bytes>| {
-///     http::Response::new(Body::from(format!("you asked for {}", req.uri().path())))
+/// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |req: Request<Bytes>| {
+///     Response::new(Body::from(format!("you asked for {}", req.uri().path())))
 /// });
 /// server.open()?;
 /// let mut client = std::net::TcpStream::connect(server.local_addr().unwrap())?;
@@ -514,6 +529,7 @@ const MAX_RESPONSES_PER_SERVICE: usize = 32;
 /// let reply = String::from_utf8(reply).unwrap();
 /// assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"));
 /// assert!(reply.ends_with("\r\n\r\nyou asked for /hello"));
+/// assert!(format!("{server:?}").starts_with("Server { local_addr: Some(127.0.0.1:"));
 /// # Ok::<(), hio::Error>(())
 /// ```
 pub struct Server {
@@ -535,6 +551,19 @@ pub struct Server {
     /// left in its buffer.
     more: bool,
     tymth: Tymth,
+}
+
+// By hand: the handler is a `dyn Handler`, and counts say more than the
+// connection tables would.
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr())
+            .field("conns", &self.conns.len())
+            .field("closing", &self.closing.len())
+            .field("draining", &self.draining)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
@@ -636,9 +665,9 @@ impl Server {
     /// for as long as a drain deadline allows, then [`close`](Server::close).
     ///
     /// ```
-    /// use hio::http::{Body, Server};
-    /// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: http::Request<bytes::Bytes>| {
-    ///     http::Response::new(Body::from("hi"))
+    /// use hio::http::{Body, Bytes, Request, Response, Server};
+    /// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: Request<Bytes>| {
+    ///     Response::new(Body::from("hi"))
     /// });
     /// server.open()?;
     /// server.shutdown();
@@ -671,9 +700,9 @@ impl Server {
     /// Returns whether everything finished in time.
     ///
     /// ```
-    /// use hio::http::{Body, Server};
-    /// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: http::Request<bytes::Bytes>| {
-    ///     http::Response::new(Body::from("hi"))
+    /// use hio::http::{Body, Bytes, Request, Response, Server};
+    /// let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: Request<Bytes>| {
+    ///     Response::new(Body::from("hi"))
     /// });
     /// server.open()?;
     /// assert!(server.drain_for(std::time::Duration::from_secs(1))?);
@@ -1097,7 +1126,7 @@ fn begin(
     *req.uri_mut() = uri;
     *req.version_mut() = version;
     *req.headers_mut() = headers;
-    req.extensions_mut().insert(Peer(peer));
+    req.extensions_mut().insert(RemoteAddr(peer));
     req.extensions_mut().insert(id);
     let upload = if framing == Framing::None {
         None
@@ -1148,7 +1177,7 @@ fn respond(handler: &mut dyn Handler, pending: Pending, body: Bytes, opts: &Http
     } = pending;
     let version = req.version();
     let head_request = req.method() == Method::HEAD;
-    let peer = req.extensions().get::<Peer>().map(|p| p.0);
+    let peer = req.extensions().get::<RemoteAddr>().map(|p| p.0);
     let res = catch_unwind(AssertUnwindSafe(|| match upload {
         Some(up) => up.finish(req),
         None => handler.handle(req.map(|()| body)),

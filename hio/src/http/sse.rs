@@ -106,7 +106,9 @@ struct FeedInner {
 /// assert!(matches!(a.next_piece(), Piece::Data(d) if d.is_empty()));
 /// feed.send(&Event::data("hello"));
 /// assert!(matches!(a.next_piece(), Piece::Data(d) if &d[..] == b"data: hello\n\n"));
+/// assert_eq!(format!("{b:?}"), "Stream { queued: 1, lagged: false, prelude: None }");
 /// assert!(matches!(b.next_piece(), Piece::Data(d) if &d[..] == b"data: hello\n\n"));
+/// assert_eq!(format!("{feed:?}"), "Feed { subscribers: 2, backlog: 16, closed: false }");
 /// feed.close();
 /// assert!(matches!(a.next_piece(), Piece::End));
 /// ```
@@ -183,11 +185,34 @@ impl Feed {
     }
 }
 
+// By hand, to show counts rather than the subscribers' queues.
+impl std::fmt::Debug for Feed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Feed")
+            .field("subscribers", &self.subscribers())
+            .field("backlog", &self.backlog)
+            .field("closed", &self.inner.borrow().closed)
+            .finish()
+    }
+}
+
 /// One subscriber's event stream (a [`BodyStream`]).
 pub struct Stream {
     queue: Rc<RefCell<Queue>>,
     feed: Weak<RefCell<FeedInner>>,
     prelude: Option<Bytes>,
+}
+
+// By hand, to show the queue's length rather than its events.
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let queue = self.queue.borrow();
+        f.debug_struct("Stream")
+            .field("queued", &queue.events.len())
+            .field("lagged", &queue.lagged)
+            .field("prelude", &self.prelude.as_ref().map(Bytes::len))
+            .finish()
+    }
 }
 
 impl Stream {
