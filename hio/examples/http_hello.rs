@@ -51,7 +51,9 @@ fn main() -> hio::Result<()> {
         doist = doist.with_idle_wait(std::time::Duration::from_millis(10));
     }
     doist.handle_signals()?;
-    doist.add(ServerDoer::new(server));
+    // Tymeouts (idle, head, body, send) in wall seconds: at tock 0 the
+    // Doist's tyme never moves, and a slow client would be held for ever.
+    doist.add(ServerDoer::new(server).on_wall_clock());
     doist.run()?;
     Ok(())
 }
