@@ -59,8 +59,6 @@
 //! Differences from Python HIO are listed, with reasons, in
 //! `docs/differences.md`.
 
-pub mod bench;
-pub mod demo;
 pub mod dgram;
 pub mod doing;
 pub mod error;

@@ -41,7 +41,6 @@
 //! # Ok::<(), hio::Error>(())
 //! ```
 
-pub mod cli;
 mod codec;
 mod legacy;
 mod loopback;
