@@ -27,7 +27,7 @@ pub fn main(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match hio::trace::run(&text) {
+    match hio_trace::run(&text) {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS

@@ -12,7 +12,7 @@
 //! streaming [`Body`] covers what async handlers are used for.
 
 mod client;
-pub mod files;
+mod files;
 pub mod parse;
 mod server;
 pub mod sse;
