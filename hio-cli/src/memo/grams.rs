@@ -331,6 +331,25 @@ pub fn from_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// HIO's "See ya later!" example memo in three 38-byte grams, with a fixed
+/// mid, as hex lines; the memo's JSON line is [`SEE_YA_JSON`].
+#[cfg(test)]
+pub(super) fn see_ya_hex() -> Vec<u8> {
+    let opts = RendOpts {
+        size: 38,
+        mid: Some("0AD5s502N14R8bWw8qyvRW-S".parse().unwrap()),
+        ..RendOpts::default()
+    };
+    let mut hex = Vec::new();
+    rend_hex("See ya later!", &opts, &mut hex).unwrap();
+    hex
+}
+
+/// What `fuse_hex` prints for [`see_ya_hex`] (without the newline).
+#[cfg(test)]
+pub(super) const SEE_YA_JSON: &str =
+    "{\"memo\":\"See ya later!\",\"mid\":\"0AD5s502N14R8bWw8qyvRW-S\",\"vid\":null}";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,20 +364,11 @@ mod tests {
 
     #[test]
     fn rend_then_fuse_gives_the_memo_back() {
-        let opts = RendOpts {
-            size: 38,
-            mid: Some("0AD5s502N14R8bWw8qyvRW-S".parse().unwrap()),
-            ..RendOpts::default()
-        };
-        let mut hex = Vec::new();
-        rend_hex("See ya later!", &opts, &mut hex).unwrap();
+        let hex = see_ya_hex();
         assert_eq!(hex.iter().filter(|&&b| b == b'\n').count(), 3);
         let mut json = Vec::new();
         fuse_hex(&hex[..], &mut json).unwrap();
-        assert_eq!(
-            String::from_utf8(json).unwrap(),
-            "{\"memo\":\"See ya later!\",\"mid\":\"0AD5s502N14R8bWw8qyvRW-S\",\"vid\":null}\n"
-        );
+        assert_eq!(String::from_utf8(json).unwrap(), format!("{SEE_YA_JSON}\n"));
     }
 
     #[test]
