@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use divan::Bencher;
 use divan::counter::{BytesCount, ItemsCount};
-use hio::memo::{Code, Keep, LoopNet, LoopPort, Memoer, MemoerOpts, Reassembler};
+use hio::memo::{Code, Keep, Memoer, MemoerOpts, Reassembler};
+use hio::testing::{LoopNet, LoopPort};
 
 /// A workload: a memo of `len` bytes rent with `code`, `curt` and `size`.
 struct Workload {

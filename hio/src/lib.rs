@@ -50,17 +50,20 @@
 //!
 //! ## Features
 //!
-//! - `trace` (default): [`trace`], the `hio trace` scenario runner.
 //! - `signals` (default): [`Doist::handle_signals`], SIGINT/SIGTERM as
 //!   HIO's `KeyboardInterrupt`.
 //! - `memo` (default): [`memo`], memograms (segmentation, reassembly,
 //!   signing).
+//! - `test-util`: `testing`, helpers for tests of code built on hio (a
+//!   doer watcher, an in-memory memo network).
+//!
+//! The `hio` command (demo, echo, serve, memo, bench, trace) is the
+//! `hio-cli` crate; the `hio trace` scenario runner is the `hio-trace`
+//! crate.
 //!
 //! Differences from Python HIO are listed, with reasons, in
 //! `docs/differences.md`.
 
-pub mod bench;
-pub mod demo;
 pub mod dgram;
 pub mod doing;
 pub mod error;
@@ -71,8 +74,8 @@ pub mod http;
 pub mod memo;
 mod rt;
 pub mod tcp;
-#[cfg(feature = "trace")]
-pub mod trace;
+#[cfg(feature = "test-util")]
+pub mod testing;
 pub mod tyming;
 pub mod udp;
 pub mod uxd;

@@ -327,7 +327,7 @@ fn remove_by_child(own: bool) -> Result<()> {
     }
     let rp = Probe::new();
     let targets = if own { None } else { Some(ids.clone()) };
-    let hr = d.add(Watch::new(remove_do(targets), &rp));
+    let hr = d.add(Watch::new(remove_do(targets), rp.clone()));
     assert_eq!(d.doers().len(), 6);
     assert!(!d.always());
     let mut doist = Doist::new(1.0).with_limit(5.0);

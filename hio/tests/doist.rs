@@ -358,7 +358,10 @@ fn s24_doized_bound_methods() -> Result<()> {
         let steps = Rc::new(RefCell::new(Vec::new()));
         let probe = Probe::new();
         let mut doist = Doist::new(Tymist::TOCK).with_limit(1.0);
-        doist.add(Watch::new(my_do(x.clone(), steps.clone(), endless), &probe));
+        doist.add(Watch::new(
+            my_do(x.clone(), steps.clone(), endless),
+            probe.clone(),
+        ));
         doist.run()?;
         assert_eq!(*steps.borrow(), steps_end);
         assert_eq!(x.get(), x_end);
@@ -370,7 +373,10 @@ fn s24_doized_bound_methods() -> Result<()> {
         steps.borrow_mut().clear();
         let probe = Probe::new();
         let mut dodoer = DoDoer::new();
-        dodoer.add(Watch::new(my_do(x.clone(), steps.clone(), endless), &probe));
+        dodoer.add(Watch::new(
+            my_do(x.clone(), steps.clone(), endless),
+            probe.clone(),
+        ));
         let mut doist = Doist::new(Tymist::TOCK).with_limit(1.0);
         doist.add(dodoer);
         doist.run()?;
@@ -584,7 +590,7 @@ fn s27_remove_by_own_doer() -> Result<()> {
         .map(|(d, p)| (doist.add(d).id(), p))
         .unzip();
     let rp = Probe::new();
-    let hr = doist.add(Watch::new(remove_do(Some(ids.clone())), &rp));
+    let hr = doist.add(Watch::new(remove_do(Some(ids.clone())), rp.clone()));
     assert_eq!(doist.doers().len(), 6);
     assert!(doist.contains(hr));
     assert_eq!(doist.done(), Done::NotRun);
@@ -633,7 +639,7 @@ fn s28_remove_including_itself() -> Result<()> {
         })
         .collect();
     let rp = Probe::new();
-    let hr = doist.add(Watch::new(remove_do(None), &rp));
+    let hr = doist.add(Watch::new(remove_do(None), rp.clone()));
 
     doist.enter()?;
     doist.recur()?;

@@ -6,7 +6,8 @@
 use std::io;
 
 use hio::Tymist;
-use hio::memo::{Code, Keep, LoopNet, Memo, Memoer, MemoerOpts, Transport, Vid, parse};
+use hio::memo::{Code, Keep, Memo, Memoer, MemoerOpts, Transport, Vid, parse};
+use hio::testing::LoopNet;
 
 fn to_beta() -> String {
     "beta".to_owned()

@@ -98,6 +98,18 @@ pub struct DoDoer<H = ()> {
     run_always: bool,
 }
 
+impl<H> std::fmt::Debug for DoDoer<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DoDoer")
+            .field("tock", &self.tock)
+            .field("always", &self.always)
+            .field("done", &self.done)
+            .field("doers", &self.sched.core().doer_ids().len())
+            .field("deeds", &self.sched.core().deed_count())
+            .finish()
+    }
+}
+
 impl DoDoer<()> {
     /// An empty DoDoer with no hooks, tock 0, not `always`.
     pub fn new() -> Self {

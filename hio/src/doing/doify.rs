@@ -201,6 +201,16 @@ pub struct Doify<F, Fut, T> {
     done: Done,
 }
 
+impl<F, Fut, T> std::fmt::Debug for Doify<F, Fut, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Doify")
+            .field("tock", &self.tock)
+            .field("running", &self.fut.is_some())
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
 /// Makes a coroutine doer from a function that builds its async block.
 ///
 /// Every run (every time a scheduler enters it) calls `make` with a fresh

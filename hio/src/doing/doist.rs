@@ -97,6 +97,20 @@ pub struct Doist {
     signals: Vec<signal_hook::SigId>,
 }
 
+impl std::fmt::Debug for Doist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Doist")
+            .field("name", &self.name)
+            .field("tyme", &self.tymist.tyme())
+            .field("tock", &self.tymist.tock())
+            .field("real", &self.real)
+            .field("limit", &self.limit)
+            .field("done", &self.done)
+            .field("deeds", &self.sched.core().deed_count())
+            .finish()
+    }
+}
+
 impl Default for Doist {
     fn default() -> Self {
         Doist::new(Tymist::TOCK)

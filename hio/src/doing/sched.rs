@@ -83,6 +83,16 @@ pub struct Cx<'a> {
     temp: bool,
 }
 
+impl std::fmt::Debug for Cx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cx")
+            .field("tyme", &self.tyme)
+            .field("temp", &self.temp)
+            .field("deeds", &self.core.deed_count())
+            .finish()
+    }
+}
+
 impl<'a> Cx<'a> {
     pub(crate) fn new(core: &'a mut Deeds, tyme: f64, temp: bool) -> Self {
         Cx { core, tyme, temp }

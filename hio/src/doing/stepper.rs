@@ -27,6 +27,15 @@ pub struct Stepper {
     temp: bool,
 }
 
+impl std::fmt::Debug for Stepper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stepper")
+            .field("tyme", &self.core.tymth().tyme())
+            .field("temp", &self.temp)
+            .finish()
+    }
+}
+
 impl Stepper {
     /// A stepper whose dogs read `tymth` as their clock.
     pub fn new(tymth: &Tymth) -> Self {

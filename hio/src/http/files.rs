@@ -1,24 +1,15 @@
-//! Static files: a [`Handler`] that serves a directory, and the `hio serve`
-//! program (static files plus an `/events` SSE stream that ticks once a
-//! second).
+//! Static files: [`StaticFiles`], a [`Handler`] that serves a directory.
 
 use std::fs::File;
-use std::io::{Read, Write};
-use std::net::SocketAddr;
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, IF_MODIFIED_SINCE, LAST_MODIFIED};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 
-use super::sse::{Event, Feed};
-use super::{
-    Body, BodyStream, Handler, HttpError, HttpOpts, Piece, Server, ServerDoer, http_date,
-    parse_http_date,
-};
-use crate::doing::{Cx, Doer, Doist, Done};
+use super::{Body, BodyStream, Handler, HttpError, Piece, http_date, parse_http_date};
 use crate::error::{Error, Result};
-use crate::tcp::ServerOpts;
 
 /// Serves the files under a root directory: GET and HEAD, content types
 /// from the file name, `Last-Modified` and `If-Modified-Since` (304), a
@@ -213,99 +204,6 @@ impl BodyStream for FileStream {
             Err(e) => Piece::Fail(HttpError::new(500).detail(e.to_string())),
         }
     }
-}
-
-/// Sends one event a second on a [`Feed`]: the `hio serve` ticker.
-struct Ticker {
-    feed: Feed,
-    n: u64,
-}
-
-impl Doer for Ticker {
-    fn tock(&self) -> f64 {
-        1.0
-    }
-    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<bool> {
-        self.n += 1;
-        let event =
-            Event::data(format!("tick {} at tyme {:.3}", self.n, cx.tyme())).id(self.n.to_string());
-        self.feed.send(&event);
-        Ok(false)
-    }
-    fn exit(&mut self, _: &mut Cx<'_>) -> Result<()> {
-        self.feed.close();
-        Ok(())
-    }
-}
-
-/// How to run `hio serve`.
-#[derive(Clone, Debug)]
-pub struct Serve {
-    /// Address to listen on.
-    pub addr: SocketAddr,
-    /// Directory to serve.
-    pub root: PathBuf,
-    /// Doist tock (the server paces passes to it).
-    pub tock: f64,
-    /// Stop after this many wall seconds (`None`: until a signal).
-    pub duration: Option<f64>,
-    /// On stopping, wall seconds to let responses in progress finish
-    /// (see [`HttpOpts::drain`]).
-    pub drain: f64,
-}
-
-/// Runs a static file server with an `/events` SSE stream until
-/// SIGINT/SIGTERM or `duration`; prints the URL on `out` first.
-pub fn serve(cfg: Serve, out: &mut dyn Write) -> Result<Done> {
-    let mut files = StaticFiles::new(&cfg.root)?;
-    let feed = Feed::new(256);
-    let events = feed.clone();
-    let handler = move |req: Request<Bytes>| {
-        if req.uri().path() == "/events" {
-            let mut res = Response::new(Body::stream(
-                events.subscribe().with_prelude("retry: 1000\n\n"),
-            ));
-            res.headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-            res.headers_mut()
-                .insert("cache-control", HeaderValue::from_static("no-cache"));
-            return res;
-        }
-        files.handle(req)
-    };
-    let mut server = Server::with_opts(
-        cfg.addr,
-        handler,
-        ServerOpts::default(),
-        HttpOpts {
-            drain: cfg.drain,
-            ..HttpOpts::default()
-        },
-    );
-    server.open()?;
-    let bound = server.local_addr().unwrap_or(cfg.addr);
-    writeln!(
-        out,
-        "hio serve: http://{bound}/ serving {} (events at /events; Ctrl-C to stop)",
-        cfg.root.display()
-    )?;
-    out.flush()?;
-    let mut doist = Doist::new(cfg.tock).with_real(true);
-    #[cfg(feature = "signals")]
-    doist.handle_signals()?;
-    if let Some(secs) = cfg.duration {
-        let stop = doist.interrupter();
-        let wait = std::time::Duration::from_secs_f64(secs.max(0.0));
-        std::thread::spawn(move || {
-            std::thread::sleep(wait);
-            stop.interrupt();
-        });
-    }
-    doist.add(ServerDoer::new(server));
-    doist.add(Ticker { feed, n: 0 });
-    let done = doist.run()?;
-    writeln!(out, "hio serve: stopped")?;
-    Ok(done)
 }
 
 #[cfg(test)]

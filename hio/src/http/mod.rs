@@ -30,7 +30,7 @@
 //! streaming [`Body`] covers what async handlers are used for.
 
 pub mod client;
-pub mod files;
+mod files;
 pub mod parse;
 mod server;
 pub mod sse;

@@ -222,7 +222,7 @@ impl MemoerOpts {
     /// `bAAC`, and accepts signed grams only.
     ///
     /// ```
-    /// use hio::memo::{Keep, LoopNet, Memoer, MemoerOpts};
+    /// use hio::{memo::{Keep, Memoer, MemoerOpts}, testing::LoopNet};
     /// let mut keep = Keep::new();
     /// let vid = keep.insert_seed(&[3; 32]);
     /// let memoer = Memoer::with_options(LoopNet::new().port("a"), MemoerOpts::auth(vid, keep))?;
@@ -259,7 +259,7 @@ struct TxBuf<A> {
 /// it to the Doist's clock so that partial memos time out.
 ///
 /// ```
-/// use hio::memo::{LoopNet, Memoer};
+/// use hio::{memo::Memoer, testing::LoopNet};
 /// let net = LoopNet::new();
 /// let mut alpha = Memoer::new(net.port("alpha"));
 /// let mut beta = Memoer::new(net.port("beta"));
@@ -394,7 +394,7 @@ impl<T: Transport> Memoer<T> {
     /// The gram size used to rend.
     ///
     /// ```
-    /// use hio::memo::{LoopNet, Memoer};
+    /// use hio::{memo::Memoer, testing::LoopNet};
     /// let mut memoer = Memoer::new(LoopNet::new().port("a"));
     /// assert_eq!(memoer.size(), 65535);
     /// memoer.set_size(Some(6));

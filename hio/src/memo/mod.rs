@@ -15,14 +15,16 @@
 //! - [`Reassembler`]: grams in, [`Memo`]s out, with a tymeout for partial
 //!   memos and a cap on buffered bytes;
 //! - [`Memoer`]: the queues and service calls, over any datagram
-//!   [`Transport`]; [`LoopNet`] is an in-memory one for tests.
+//!   [`Transport`]; `hio::testing::LoopNet` (feature `test-util`) is an
+//!   in-memory one for tests.
 //!
 //! Deliberate differences from Python HIO (invalid input dropped rather
 //! than crashing, a correct gram count for short binary memos, no lost
 //! grams on would-block, …) are listed in `docs/memo-notes.md`.
 //!
 //! ```
-//! use hio::memo::{Keep, LoopNet, Memoer, MemoerOpts};
+//! use hio::memo::{Keep, Memoer, MemoerOpts};
+//! use hio::testing::LoopNet;
 //!
 //! let net = LoopNet::new();
 //! let mut keep = Keep::new();
@@ -41,10 +43,8 @@
 //! # Ok::<(), hio::Error>(())
 //! ```
 
-pub mod cli;
 mod codec;
 mod legacy;
-mod loopback;
 mod memoer;
 mod reasm;
 mod sign;
@@ -55,7 +55,6 @@ pub use codec::{
 };
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use legacy::{LegacyCode, LegacyGram, parse_legacy};
-pub use loopback::{LoopNet, LoopPort};
 pub use memoer::{Memoer, MemoerOpts, Transport, is_far_peer_error};
 pub use reasm::{Accepted, Memo, Reassembler};
 pub use sign::{

@@ -14,7 +14,6 @@
 
 mod client;
 mod doers;
-pub mod echo;
 mod server;
 
 use std::cell::RefCell;

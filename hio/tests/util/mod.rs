@@ -14,7 +14,8 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use hio::{Co, Cx, DoDoerHooks, Doer, Dog, Done, Error, IntoDog, Next, Result, Tymth, doify};
+use hio::testing::Observer;
+use hio::{Co, Cx, DoDoerHooks, Doer, Done, Error, IntoDog, Result, Tymth, doify};
 
 /// HIO's `State.feed`: `None`, a tyme, or a string.
 #[derive(Clone, Debug, PartialEq)]
@@ -288,7 +289,7 @@ impl TryDoer {
     /// Wraps it in a [`Watch`] and hands back its [`Probe`].
     pub fn watch(self) -> (Watch<TryDoer>, Probe) {
         let probe = self.probe();
-        (Watch::new(self, &probe), probe)
+        (Watch::new(self, probe.clone()), probe)
     }
 
     fn now(&self) -> f64 {
@@ -389,78 +390,11 @@ impl Doer for TryDoer {
 }
 
 /// Any doer, with its `done` mirrored into a [`Probe`] after every call.
-pub struct Watch<T: IntoDog> {
-    dog: T::Dog,
-    probe: Probe,
-}
+pub type Watch<T> = hio::testing::Watch<T, Probe>;
 
-impl<T: IntoDog> Watch<T> {
-    pub fn new(doer: T, probe: &Probe) -> Self {
-        Watch {
-            dog: doer.into_dog(),
-            probe: probe.clone(),
-        }
-    }
-
-    /// The wrapped doer.
-    pub fn inner(&self) -> &T {
-        T::inner(&self.dog)
-    }
-
-    /// The wrapped doer, mutably.
-    pub fn inner_mut(&mut self) -> &mut T {
-        T::inner_mut(&mut self.dog)
-    }
-
-    fn note<R>(&self, out: R) -> R {
-        self.probe.done.set(self.dog.done());
-        out
-    }
-}
-
-impl<T: IntoDog> Dog for Watch<T> {
-    fn done(&self) -> Done {
-        self.dog.done()
-    }
-    fn set_done(&mut self, done: Done) {
-        self.dog.set_done(done);
-        self.note(())
-    }
-    fn temp(&self) -> bool {
-        self.dog.temp()
-    }
-    fn start(&mut self, cx: &mut Cx<'_>) -> Result<Next> {
-        let out = self.dog.start(cx);
-        self.note(out)
-    }
-    fn resume(&mut self, cx: &mut Cx<'_>) -> Result<Next> {
-        let out = self.dog.resume(cx);
-        self.note(out)
-    }
-    fn close(&mut self, cx: &mut Cx<'_>) -> Result<Option<Done>> {
-        let out = self.dog.close(cx);
-        self.note(out)
-    }
-    fn throw(&mut self, cx: &mut Cx<'_>, err: Error) -> Result<Next> {
-        let out = self.dog.throw(cx, err);
-        self.note(out)
-    }
-    fn after_panic(&mut self, cx: &mut Cx<'_>) {
-        self.dog.after_panic(cx);
-        self.note(())
-    }
-}
-
-impl<T: IntoDog> IntoDog for Watch<T> {
-    type Dog = Self;
-    fn into_dog(self) -> Self {
-        self
-    }
-    fn inner(dog: &Self) -> &Self {
-        dog
-    }
-    fn inner_mut(dog: &mut Self) -> &mut Self {
-        dog
+impl Observer for Probe {
+    fn observe(&self, done: Done) {
+        self.done.set(done);
     }
 }
 
@@ -547,7 +481,7 @@ pub fn ex_do(tock: f64) -> (Watch<impl IntoDog>, Probe) {
     let probe = Probe::new();
     let p = probe.clone();
     let doer = doify(move |co| ex_do_body(co, p.clone())).with_tock(tock);
-    (Watch::new(doer, &probe), probe)
+    (Watch::new(doer, probe.clone()), probe)
 }
 
 /// A `doify` copy of `tryDo` with its own rows.
@@ -555,7 +489,7 @@ pub fn try_do() -> (Watch<impl IntoDog>, Probe) {
     let probe = Probe::new();
     let p = probe.clone();
     let doer = doify(move |co| try_do_body(co, p.clone()));
-    (Watch::new(doer, &probe), probe)
+    (Watch::new(doer, probe.clone()), probe)
 }
 
 /// DoDoer hooks that write every context to a [`Journal`].

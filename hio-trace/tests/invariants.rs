@@ -201,7 +201,7 @@ proptest! {
 
     #[test]
     fn lifecycles_are_well_formed(scenario in scenario()) {
-        let trace = hio::trace::run(&scenario).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let trace = hio_trace::run(&scenario).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let mut rows = Vec::new();
         let mut ends = 0;
         for line in trace.lines() {

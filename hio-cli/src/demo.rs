@@ -1,16 +1,33 @@
-//! The `hio demo` program: a small tree of doers, narrated pass by pass.
-//!
-//! ```
-//! hio::demo::run(1.0, 0.25, false, std::io::sink())?;
-//! # Ok::<(), hio::Error>(())
-//! ```
+//! `hio demo`: a small tree of doers, narrated pass by pass.
 
 use std::cell::RefCell;
 use std::io::Write;
+use std::process::ExitCode;
 use std::rc::Rc;
 
-use crate::doing::{Cx, DoDoer, DoDoerHooks, Doer, Doist, doify};
-use crate::error::{Error, Result};
+use hio::{Cx, DoDoer, DoDoerHooks, Doer, Doist, Error, Result, doify};
+
+/// `hio demo`'s flags.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Seconds of tyme to run for.
+    #[arg(long, default_value_t = 2.0)]
+    limit: f64,
+    /// Seconds of tyme per pass.
+    #[arg(long, default_value_t = 0.25)]
+    tock: f64,
+    /// Run as fast as possible instead of pacing to the wall clock.
+    #[arg(long)]
+    fast: bool,
+}
+
+/// Runs `hio demo`, narrating to stdout.
+pub fn main(args: Args) -> ExitCode {
+    crate::exit(
+        "demo",
+        run(args.limit, args.tock, !args.fast, std::io::stdout()),
+    )
+}
 
 /// Shared, line-oriented output for the demo's doers.
 #[derive(Clone)]
@@ -115,7 +132,7 @@ impl Doer for Worker {
 /// Runs the demo for `limit` seconds of tyme at `tock` per pass, paced to
 /// the wall clock when `real`, narrating to `out`. Ctrl-C or SIGTERM stops
 /// it cleanly: every doer still running is closed and says so.
-pub fn run(limit: f64, tock: f64, real: bool, out: impl Write + 'static) -> Result<()> {
+fn run(limit: f64, tock: f64, real: bool, out: impl Write + 'static) -> Result<()> {
     if !(tock > 0.0 && tock.is_finite() && limit.is_finite()) {
         return Err(Error::Invalid(
             "tock must be positive and limit finite".into(),
@@ -123,7 +140,6 @@ pub fn run(limit: f64, tock: f64, real: bool, out: impl Write + 'static) -> Resu
     }
     let say = Say(Rc::new(RefCell::new(Box::new(out))));
     let mut doist = Doist::new(tock).with_real(real).with_limit(limit);
-    #[cfg(feature = "signals")]
     doist.handle_signals()?;
     doist.add(Heartbeat {
         say: say.clone(),

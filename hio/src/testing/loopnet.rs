@@ -5,8 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::rc::Rc;
 
-use super::codec::MAX_GRAM_SIZE;
-use super::memoer::Transport;
+use crate::memo::{MAX_GRAM_SIZE, Transport};
 
 #[derive(Debug)]
 struct Queue {
@@ -27,7 +26,8 @@ type Net = Rc<RefCell<HashMap<String, Queue>>>;
 /// test mode: a port may send to itself.
 ///
 /// ```
-/// use hio::memo::{LoopNet, Transport};
+/// use hio::memo::Transport;
+/// use hio::testing::LoopNet;
 /// let net = LoopNet::new();
 /// let mut a = net.port("a");
 /// let mut b = net.port("b");
@@ -134,7 +134,8 @@ impl LoopPort {
     /// transport would report 1240.
     ///
     /// ```
-    /// use hio::memo::{LoopNet, Memoer};
+    /// use hio::memo::Memoer;
+    /// use hio::testing::LoopNet;
     /// let port = LoopNet::new().port("udp").with_max_gram_size(1240);
     /// assert_eq!(Memoer::new(port).size(), 1240);
     /// ```

@@ -1,5 +1,6 @@
-//! `hio trace`: run a JSON scenario of instrumented doers on simulated tyme
-//! and report every lifecycle context as a JSON line.
+//! The `hio trace` scenario runner: run a JSON scenario of instrumented
+//! doers on hio's [`Doist`] and simulated tyme, and report every lifecycle
+//! context as a JSON line.
 //!
 //! The scenario and trace formats are those of HIO's conformance suite
 //! (`spec/trace-format.md`): the same scenario fed to Python HIO 0.7.20
@@ -11,12 +12,12 @@
 //!     "doist": {"tock": 1.0, "limit": 2.0},
 //!     "doers": [{"name": "a", "kind": "doer", "stop": 1}]
 //! }"#;
-//! let trace = hio::trace::run(scenario)?;
+//! let trace = hio_trace::run(scenario)?;
 //! let lines: Vec<&str> = trace.lines().collect();
 //! assert_eq!(lines[0], r#"{"t":0.0,"doer":"a","ctx":"enter"}"#);
 //! assert_eq!(lines[1], r#"{"t":0.0,"doer":"a","ctx":"recur"}"#);
 //! assert!(lines[4].starts_with(r#"{"end":{"tyme":1.0,"done":true"#));
-//! # Ok::<(), hio::trace::ScenarioError>(())
+//! # Ok::<(), hio_trace::ScenarioError>(())
 //! ```
 
 use std::cell::RefCell;
@@ -26,11 +27,11 @@ use std::rc::Rc;
 
 use serde::Deserialize;
 
-use crate::doing::{
-    Co, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Dog, Doist, Done, IntoDog, Next, Stepper, doify,
+use hio::testing::{Observer, Watch};
+use hio::{
+    Co, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Dog, Doist, Done, Error, IntoDog, Next, Result,
+    Stepper, Tymist, doify,
 };
-use crate::error::{Error, Result};
-use crate::tyming::Tymist;
 
 /// A scenario that cannot be run: bad JSON, an unknown key, a wrong type, a
 /// duplicate name or a negative count.
@@ -190,56 +191,21 @@ impl Recorder {
     }
 }
 
-/// Wraps a dog and mirrors its `done` into the recorder after every call,
-/// so the end line can report doers that were removed and dropped.
-struct Watch {
+/// Mirrors a doer's `done` into the recorder under its name after every
+/// call, so the end line can report doers that were removed and dropped.
+struct Named {
     name: Rc<str>,
     rec: Rc<Recorder>,
-    inner: Box<dyn Dog>,
 }
 
-impl Watch {
-    fn note<T>(&self, out: T) -> T {
-        self.rec
-            .done
-            .borrow_mut()
-            .insert(self.name.clone(), self.inner.done());
-        out
+impl Observer for Named {
+    fn observe(&self, done: Done) {
+        self.rec.done.borrow_mut().insert(self.name.clone(), done);
     }
 }
 
-impl Dog for Watch {
-    fn done(&self) -> Done {
-        self.inner.done()
-    }
-    fn set_done(&mut self, done: Done) {
-        self.inner.set_done(done);
-        self.note(())
-    }
-    fn temp(&self) -> bool {
-        self.inner.temp()
-    }
-    fn start(&mut self, cx: &mut Cx<'_>) -> Result<Next> {
-        let out = self.inner.start(cx);
-        self.note(out)
-    }
-    fn resume(&mut self, cx: &mut Cx<'_>) -> Result<Next> {
-        let out = self.inner.resume(cx);
-        self.note(out)
-    }
-    fn close(&mut self, cx: &mut Cx<'_>) -> Result<Option<Done>> {
-        let out = self.inner.close(cx);
-        self.note(out)
-    }
-    fn throw(&mut self, cx: &mut Cx<'_>, err: Error) -> Result<Next> {
-        let out = self.inner.throw(cx, err);
-        self.note(out)
-    }
-    fn after_panic(&mut self, cx: &mut Cx<'_>) {
-        self.inner.after_panic(cx);
-        self.note(())
-    }
-}
+/// Every instrumented doer, as `build` makes it.
+type Watched = Watch<BoxedDog, Named>;
 
 /// What an instrumented doer does on its k-th recur, besides its row.
 struct Actions {
@@ -312,12 +278,13 @@ impl Actions {
     }
 }
 
-/// Names of the dogs `extension` built, in order (each is a `Watch`).
+/// Names of the dogs `extension` built, in order (each is `Watched`).
 fn watched_names(dogs: &[Box<dyn Dog>]) -> Vec<Rc<str>> {
     dogs.iter()
         .filter_map(|d| {
             let any: &dyn std::any::Any = d.as_ref();
-            any.downcast_ref::<Watch>().map(|w| w.name.clone())
+            any.downcast_ref::<Watched>()
+                .map(|w| w.observer().name.clone())
         })
         .collect()
 }
@@ -510,11 +477,14 @@ fn build(spec: &DoerSpec, rec: &Rc<Recorder>) -> Box<dyn Dog> {
             dodoer.boxed()
         }
     };
-    Box::new(Watch {
-        name,
-        rec: rec.clone(),
-        inner,
-    })
+    Watched::new(
+        BoxedDog(inner),
+        Named {
+            name,
+            rec: rec.clone(),
+        },
+    )
+    .boxed()
 }
 
 fn add_boxed(dodoer: &mut DoDoer<TraceHooks>, dog: Box<dyn Dog>) -> DoerId {

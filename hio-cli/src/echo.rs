@@ -1,44 +1,108 @@
-//! The `hio echo` programs: a TCP echo server on a Doist, and a line client.
+//! `hio echo`: a TCP echo server on a Doist, and a line client.
 
 use std::cell::RefCell;
 use std::io::{BufRead, Write};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
 use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{Client, ClientDoer, Server, ServerDoer, ServerOpts};
-use crate::doing::{Cx, Doer, DoerId, Doist, Done, Interrupt};
-use crate::error::{Error, Result};
+use hio::tcp::{Client, ClientDoer, Server, ServerDoer, ServerOpts};
+use hio::{Cx, Doer, DoerId, Doist, Done, Error, Result};
+
+/// `hio echo`'s flags.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Port to listen on (server mode).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Address to listen on (server mode).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Connect to HOST:PORT and echo stdin lines through it (client mode).
+    #[arg(long, value_name = "HOST:PORT")]
+    connect: Option<String>,
+    /// Doist tock in seconds (server); 0 busy-polls.
+    #[arg(long, default_value_t = 0.0)]
+    tock: f64,
+    /// Pace passes to the wall clock (server).
+    #[arg(long)]
+    real: bool,
+    /// Stop after this many wall seconds (server); default: run until Ctrl-C.
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Close connections idle for this many wall seconds (server), whatever the tock; 0: never.
+    #[arg(long, default_value_t = 0.0)]
+    idle: f64,
+    /// Listen backlog (server).
+    #[arg(long, default_value_t = 1024)]
+    backlog: u32,
+    /// Give up after this many seconds without an answer (client).
+    #[arg(long, default_value_t = 5.0)]
+    timeout: f64,
+}
+
+/// Runs `hio echo`: the client with `--connect`, else the server.
+pub fn main(args: Args) -> ExitCode {
+    let result = match args.connect {
+        Some(target) => match crate::resolve(&target) {
+            Some(addr) => client(
+                addr,
+                std::io::BufReader::new(std::io::stdin()),
+                std::io::stdout(),
+                args.timeout,
+            ),
+            None => {
+                eprintln!("hio echo: cannot resolve {target:?} (expected HOST:PORT)");
+                return ExitCode::from(2);
+            }
+        },
+        None => {
+            let cfg = EchoServe {
+                addr: SocketAddr::new(args.host, args.port),
+                tock: args.tock,
+                real: args.real,
+                duration: args.duration,
+                opts: ServerOpts {
+                    tymeout: args.idle,
+                    backlog: args.backlog,
+                    ..ServerOpts::default()
+                },
+            };
+            serve(cfg, &mut std::io::stdout())
+        }
+    };
+    crate::exit("echo", result)
+}
 
 /// How to run the echo server.
 #[derive(Clone, Debug)]
-pub struct EchoServe {
+struct EchoServe {
     /// Address to listen on.
-    pub addr: SocketAddr,
+    addr: SocketAddr,
     /// Doist tock; 0 busy-polls (fastest, one core at 100 %).
-    pub tock: f64,
+    tock: f64,
     /// Pace passes to the wall clock.
-    pub real: bool,
+    real: bool,
     /// Stop after this many wall seconds (`None`: until a signal).
-    pub duration: Option<f64>,
+    duration: Option<f64>,
     /// Server options (idle tymeout, backlog…).
-    pub opts: ServerOpts,
+    opts: ServerOpts,
 }
 
 /// Runs an echo server until SIGINT/SIGTERM or `duration`; prints the
 /// bound address on `out` first. Returns the Doist's `done`.
-pub fn serve(cfg: EchoServe, out: &mut dyn Write) -> Result<Done> {
+fn serve(cfg: EchoServe, out: &mut dyn Write) -> Result<Done> {
     let mut server = Server::with_opts(cfg.addr, cfg.opts);
     server.open()?;
     let bound = server.local_addr().unwrap_or(cfg.addr);
     writeln!(out, "hio echo: listening on {bound} (Ctrl-C to stop)")?;
     out.flush()?;
     let mut doist = Doist::new(cfg.tock).with_real(cfg.real);
-    #[cfg(feature = "signals")]
     doist.handle_signals()?;
     if let Some(secs) = cfg.duration {
-        stop_after(doist.interrupter(), secs);
+        crate::stop_after(doist.interrupter(), secs);
     }
     // `opts.tymeout` comes from the command line in seconds: wall seconds.
     let echo = ServerDoer::echo(server).on_wall_clock();
@@ -53,20 +117,11 @@ pub fn serve(cfg: EchoServe, out: &mut dyn Write) -> Result<Done> {
     Ok(done)
 }
 
-/// Interrupts `doist` after `secs` wall seconds, from a helper thread.
-fn stop_after(stop: Interrupt, secs: f64) {
-    let wait = Duration::from_secs_f64(secs.max(0.0));
-    std::thread::spawn(move || {
-        std::thread::sleep(wait);
-        stop.interrupt();
-    });
-}
-
 /// Sends lines read from `input` to an echo server and writes what comes
 /// back to `out`, until the input ends and every byte has come back, the
 /// server goes away, `timeout` wall seconds pass with nothing arriving, or
 /// a signal arrives.
-pub fn client(
+fn client(
     addr: SocketAddr,
     input: impl BufRead + Send + 'static,
     out: impl Write + 'static,
@@ -86,7 +141,6 @@ pub fn client(
     let client = ClientDoer::new(Client::new(addr));
     let shared = client.client();
     let mut doist = Doist::new(0.01).with_real(true);
-    #[cfg(feature = "signals")]
     doist.handle_signals()?;
     let client_id = doist.add(client).id();
     let relay = doist.add(Relay {

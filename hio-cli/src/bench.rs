@@ -1,23 +1,98 @@
-//! The scheduler workloads of Python HIO's `pybench` (`sched_bench.py`,
-//! `mem_bench.py`), so the same figures can be measured here. Used by
-//! `hio bench sched` and by the crate's benches.
-//!
-//! ```
-//! use hio::bench::{run, Workload};
-//! let report = run(Workload::Doer { n: 10 }, 1_000)?;
-//! assert_eq!(report.recurs, 1_000);
-//! assert!(report.ns_per_recur > 0.0);
-//! # Ok::<(), hio::Error>(())
-//! ```
+//! `hio bench`: the scheduler workloads of Python HIO's `pybench`
+//! (`sched_bench.py`, `mem_bench.py`), so the same figures can be measured
+//! here, and a memo round trip over UXD. Each prints JSON lines.
 
+use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::doing::{Cx, DoDoer, Doer, Doist, Done, Handle, doify};
-use crate::error::{Error, Result};
+use clap::{Subcommand, ValueEnum};
+use hio::{Cx, DoDoer, Doer, Doist, Done, Error, Handle, Result, doify};
+
+/// `hio bench`'s subcommands.
+#[derive(Subcommand)]
+pub enum Args {
+    /// Memo round trips per second between two UXD PeerMemoers (one JSON line).
+    MemoUxd {
+        /// Round trips.
+        #[arg(long, default_value_t = 2000)]
+        n: usize,
+        /// Memo length in bytes.
+        #[arg(long, default_value_t = 100)]
+        size: usize,
+    },
+    /// Scheduler overhead (the pybench sched_bench/mem_bench workloads).
+    Sched {
+        /// Workload.
+        #[arg(long, value_enum, default_value_t = Kind::Doer)]
+        kind: Kind,
+        /// Number of doers (leaves for `nested`).
+        #[arg(long, default_value_t = 100)]
+        n: usize,
+        /// Total recurs; each doer recurs total / n times.
+        #[arg(long, default_value_t = 2_000_000)]
+        total: u64,
+        /// Nesting depth for `nested`.
+        #[arg(long, default_value_t = 3)]
+        depth: u32,
+        /// Fan-out per level for `nested`.
+        #[arg(long, default_value_t = 10)]
+        fanout: usize,
+        /// Repetitions (one JSON line each).
+        #[arg(long, default_value_t = 1)]
+        reps: u32,
+    },
+}
+
+/// `hio bench sched --kind`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Kind {
+    Doer,
+    Coroutine,
+    Nested,
+    Memory,
+    MemoryCoroutine,
+}
+
+/// Runs `hio bench`, printing JSON lines on stdout.
+pub fn main(args: Args) -> ExitCode {
+    match args {
+        Args::MemoUxd { n, size } => crate::exit(
+            "bench",
+            memo_uxd_round_trips(n, size).map(|rate| {
+                println!(
+                    "{{\"bench\":\"memo_uxd\",\"impl\":\"hio-rs\",\"n\":{n},\"size\":{size},\"round_trips_per_s\":{rate:.1}}}"
+                );
+            }),
+        ),
+        Args::Sched {
+            kind,
+            n,
+            total,
+            depth,
+            fanout,
+            reps,
+        } => {
+            let workload = match kind {
+                Kind::Doer => Workload::Doer { n },
+                Kind::Coroutine => Workload::Coroutine { n },
+                Kind::Nested => Workload::Nested { depth, fanout },
+                Kind::Memory => Workload::Memory {
+                    n,
+                    coroutine: false,
+                },
+                Kind::MemoryCoroutine => Workload::Memory { n, coroutine: true },
+            };
+            let reports = (0..reps).try_for_each(|rep| {
+                run(workload, total).map(|report| println!("{}", report.to_json(rep)))
+            });
+            crate::exit("bench", reports)
+        }
+    }
+}
 
 /// One workload.
 #[derive(Clone, Copy, Debug)]
-pub enum Workload {
+enum Workload {
     /// `n` class doers, each complete after `total / n` recurs.
     Doer {
         /// Number of doers.
@@ -46,32 +121,32 @@ pub enum Workload {
 
 /// What a workload measured.
 #[derive(Clone, Debug)]
-pub struct Report {
+struct Report {
     /// Workload name (`doer`, `coroutine`, `nested`, `memory`).
-    pub kind: &'static str,
+    kind: &'static str,
     /// Doers (leaves for `nested`).
-    pub n: usize,
+    n: usize,
     /// Recurs per doer.
-    pub k: u64,
+    k: u64,
     /// Leaf recurs in all.
-    pub recurs: u64,
+    recurs: u64,
     /// DoDoers (for `nested`).
-    pub dodoers: usize,
+    dodoers: usize,
     /// Wall seconds of the timed region (the whole `run`).
-    pub elapsed_s: f64,
+    elapsed_s: f64,
     /// Nanoseconds per leaf recur.
-    pub ns_per_recur: f64,
+    ns_per_recur: f64,
     /// Nanoseconds per resume, DoDoers included (for `nested`).
-    pub ns_per_resume: f64,
+    ns_per_resume: f64,
     /// Doist passes per second.
-    pub ticks_per_s: f64,
+    ticks_per_s: f64,
     /// RSS growth per doer (for `memory`).
-    pub bytes_per_doer: Option<f64>,
+    bytes_per_doer: Option<f64>,
 }
 
 impl Report {
     /// One JSON line in the shape of pybench's output.
-    pub fn to_json(&self, rep: u32) -> String {
+    fn to_json(&self, rep: u32) -> String {
         let bytes = self
             .bytes_per_doer
             .map_or("null".to_string(), |b| format!("{b:.1}"));
@@ -140,14 +215,14 @@ fn timed(doist: &mut Doist) -> Result<f64> {
 }
 
 /// Resident set size in KiB, from `/proc/self/status`.
-pub fn rss_kib() -> Option<u64> {
+fn rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Runs one workload with `total` leaf recurs (ignored by `Memory`).
-pub fn run(workload: Workload, total: u64) -> Result<Report> {
+fn run(workload: Workload, total: u64) -> Result<Report> {
     let mut doist = Doist::new(0.03125);
     let mut report = Report {
         kind: "",
@@ -294,19 +369,12 @@ fn nest(level: u32, depth: u32, fanout: usize, k: u64, dodoers: &mut usize) -> N
     Node::Group(group)
 }
 
-/// Memo round trips per second between two UXD [`PeerMemoer`](crate::uxd::PeerMemoer)s
-/// in one process: A sends a memo of `memo_len` bytes, B echoes it, A
-/// receives it; `n` times, one in flight. The same workload runs under
-/// Python HIO in `tools/memo_interop/uxd_round_trip.py`.
-///
-/// ```
-/// let rate = hio::bench::memo_uxd_round_trips(20, 100)?;
-/// assert!(rate > 0.0);
-/// # Ok::<(), hio::Error>(())
-/// ```
-#[cfg(feature = "memo")]
-pub fn memo_uxd_round_trips(n: usize, memo_len: usize) -> Result<f64> {
-    use crate::uxd::{Peer, PeerMemoer};
+/// Memo round trips per second between two UXD [`PeerMemoer`]s in one
+/// process: A sends a memo of `memo_len` bytes, B echoes it, A receives
+/// it; `n` times, one in flight. The same workload runs under Python HIO
+/// in `tools/memo_interop/uxd_round_trip.py`.
+fn memo_uxd_round_trips(n: usize, memo_len: usize) -> Result<f64> {
+    use hio::uxd::{Peer, PeerMemoer};
     let mut a = PeerMemoer::new(Peer::temp("bench_a")?);
     let mut b = PeerMemoer::new(Peer::temp("bench_b")?);
     a.transport_mut().open()?;
@@ -341,4 +409,21 @@ pub fn memo_uxd_round_trips(n: usize, memo_len: usize) -> Result<f64> {
     a.transport_mut().close_and_clear()?;
     b.transport_mut().close_and_clear()?;
     Ok(rate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_doer_workload_counts_every_recur() {
+        let report = run(Workload::Doer { n: 10 }, 1_000).unwrap();
+        assert_eq!(report.recurs, 1_000);
+        assert!(report.ns_per_recur > 0.0);
+    }
+
+    #[test]
+    fn bench_memo_uxd_round_trips() {
+        assert!(memo_uxd_round_trips(20, 100).unwrap() > 0.0);
+    }
 }

@@ -23,7 +23,7 @@ fn check_dir(dir: &Path) -> usize {
             continue;
         };
         let scenario = std::fs::read_to_string(&path).unwrap();
-        let got = hio::trace::run(&scenario).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got = hio_trace::run(&scenario).unwrap_or_else(|e| panic!("{name}: {e}"));
         let parse = |text: &str| -> Vec<Value> {
             text.lines()
                 .filter(|l| !l.trim().is_empty())

@@ -1,12 +1,21 @@
-//! Regression for the security issue's defect B: `hio memo fuse` must not
-//! buffer a line of any length.
-#![cfg(feature = "memo")]
+//! Regressions for the security issue.
+//!
+//! - Defect A, listener side: `hio memo listen` disabled the reassembly
+//!   tymeout, so incomplete memos were kept for good. Its reassembly
+//!   ([`Receiver`]) must use the library's tymeout, on its own clock (wall
+//!   seconds in `listen`, moved by hand here: no wall clock, no sleeps).
+//! - Defect B: `hio memo fuse` (and `send`) must not buffer a line of any
+//!   length.
 
 use std::io::{self, BufReader, Read};
 
-use hio::memo::cli::{
-    FuseCount, LineRead, MAX_FUSE_LINE, RendOpts, fuse_hex, read_line_bounded, rend_hex,
+use hio::memo::{Mid, Reassembler};
+
+use super::grams::{
+    FuseCount, LineRead, MAX_FUSE_LINE, RendOpts, SEE_YA_JSON, fuse_hex, read_line_bounded,
+    see_ya_hex,
 };
+use super::net::{MAX_SEND_LINE, Place, Receiver, send};
 
 /// `len` hex digits made on the fly, then the bytes of `tail`: a huge input
 /// that never exists in memory.
@@ -32,15 +41,8 @@ impl Read for Lazy {
 #[test]
 fn regression_fuse_drops_an_overlong_line_without_buffering_it() {
     const LINE: u64 = 200 << 20;
-    let opts = RendOpts {
-        size: 38,
-        mid: Some("0AD5s502N14R8bWw8qyvRW-S".parse().unwrap()),
-        ..RendOpts::default()
-    };
-    let mut grams = Vec::new();
-    rend_hex("See ya later!", &opts, &mut grams).unwrap();
     let mut tail = b"\n".to_vec();
-    tail.extend_from_slice(&grams);
+    tail.extend_from_slice(&see_ya_hex());
     let input = BufReader::with_capacity(
         64 << 10,
         Lazy {
@@ -55,10 +57,7 @@ fn regression_fuse_drops_an_overlong_line_without_buffering_it() {
     let first = lines.next().unwrap();
     assert!(first.starts_with("{\"dropped\":\"line too long"), "{first}");
     // The run goes on: the memo after the long line is fused.
-    assert_eq!(
-        lines.next(),
-        Some("{\"memo\":\"See ya later!\",\"mid\":\"0AD5s502N14R8bWw8qyvRW-S\",\"vid\":null}")
-    );
+    assert_eq!(lines.next(), Some(SEE_YA_JSON));
     assert_eq!(
         count,
         FuseCount {
@@ -113,7 +112,6 @@ fn regression_bounded_line_reader_never_holds_more_than_the_bound() {
 /// without reading it into memory (it used `BufRead::lines`).
 #[test]
 fn regression_send_refuses_an_overlong_line() {
-    use hio::memo::cli::{MAX_SEND_LINE, Place, send};
     let input = BufReader::with_capacity(
         64 << 10,
         Lazy {
@@ -124,4 +122,53 @@ fn regression_send_refuses_an_overlong_line() {
     let dst = Place::Udp("127.0.0.1:9".parse().unwrap());
     let err = send(&dst, &RendOpts::default(), input).unwrap_err();
     assert!(err.to_string().contains("line 1 is"), "{err}");
+}
+
+#[test]
+fn regression_listener_expires_incomplete_memos_on_tyme() {
+    let mut receiver: Receiver<String> = Receiver::new();
+    assert_eq!(
+        receiver.reassembler().tymeout(),
+        Reassembler::<String>::TYMEOUT
+    );
+    assert_eq!(
+        receiver.reassembler().max_buffered(),
+        Reassembler::<String>::MAX_BUFFERED
+    );
+    let src = "127.0.0.1:5000".to_owned();
+    let mut mids = Vec::new();
+    for _ in 0..100 {
+        let mid = Mid::random().unwrap();
+        let zeroth = format!("bAAAAAAC{mid}never finished");
+        assert!(receiver.accept(zeroth.as_bytes(), &src).unwrap().is_empty());
+        mids.push(mid);
+    }
+    let buffered = receiver.reassembler().buffered();
+    assert!(buffered > 0);
+    // Nothing expires before the tymeout, however often tyme moves.
+    let mut tyme = 0.0;
+    while tyme < Reassembler::<String>::TYMEOUT - 1.0 {
+        tyme += 0.25;
+        assert_eq!(receiver.advance(tyme), 0);
+    }
+    assert_eq!(receiver.reassembler().pending(), 100);
+    let restarted = Mid::random().unwrap();
+    let zeroth = format!("bAAAAAAD{restarted}started late");
+    receiver.accept(zeroth.as_bytes(), &src).unwrap();
+    // Past the tymeout, the 100 old ones go and their bytes are freed.
+    assert_eq!(receiver.advance(Reassembler::<String>::TYMEOUT + 0.5), 100);
+    assert_eq!(receiver.reassembler().pending(), 1);
+    assert!(receiver.reassembler().is_pending(&restarted));
+    assert!(receiver.reassembler().buffered() < buffered / 50);
+    // A late gram of an expired memo no longer completes it.
+    let late = format!("bAABAAAB{}done", mids[1]);
+    assert!(receiver.accept(late.as_bytes(), &src).unwrap().is_empty());
+    assert!(!receiver.reassembler().is_pending(&mids[2]));
+    // The late ones go one tymeout after their own start.
+    assert_eq!(
+        receiver.advance(2.0 * Reassembler::<String>::TYMEOUT + 1.0),
+        2
+    );
+    assert_eq!(receiver.reassembler().pending(), 0);
+    assert_eq!(receiver.reassembler().buffered(), 0);
 }
