@@ -27,11 +27,9 @@ use std::rc::Rc;
 
 use serde::Deserialize;
 
+use hio::doing::{Dog, IntoDog, Next, Stepper};
 use hio::testing::{Observer, Watch};
-use hio::{
-    Co, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Dog, Doist, Done, Error, IntoDog, Next, Result,
-    Stepper, Tymist, doify,
-};
+use hio::{Co, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Doist, Done, Error, Result, Tymist, doify};
 
 /// A scenario that cannot be run: bad JSON, an unknown key, a wrong type, a
 /// duplicate name or a negative count.

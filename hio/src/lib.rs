@@ -81,14 +81,14 @@ pub mod udp;
 pub mod uxd;
 pub mod wiring;
 
+// The root keeps what a service is written with; the generator protocol
+// (`Dog`, `Next`, `IntoDog`, `Hooked`, `Stepper`, `YieldTock`, `Doify`,
+// `Completion`) is in `hio::doing`, the clock helpers in `hio::tyming`.
 pub use doing::{
-    Co, Completion, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Dog, Doify, Doist, Done, Handle, Hooked,
-    Interrupt, IntoDog, Next, ServiceDoer, Serviced, Stepper, YieldTock, doify, forever,
+    Co, Cx, DoDoer, DoDoerHooks, Doer, DoerId, Doist, Done, Handle, Interrupt, ServiceDoer,
+    Serviced, doify, forever,
 };
 pub use error::{Error, Result};
 pub use filing::{FileMode, Filer, FilerBuilder, FilerDefaults, FilerDoer, ReopenOpts};
-pub use tyming::{
-    MonoTimer, Timer, Tymer, Tymist, Tymth, from_iso8601, now_iso8601, now_utc, to_iso8601,
-    wall_now,
-};
+pub use tyming::{Tymer, Tymist, Tymth};
 pub use wiring::{Who, WireFormat, WireLog, WireLogBuilder, WireLogDoer};

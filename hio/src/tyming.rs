@@ -252,7 +252,7 @@ pub fn wall_now() -> f64 {
 /// A countdown on the wall clock, which can jump.
 ///
 /// ```
-/// use hio::Timer;
+/// use hio::tyming::Timer;
 /// let timer = Timer::new(60.0);
 /// assert!(!timer.expired());
 /// assert!(Timer::new(0.0).expired());
@@ -326,7 +326,7 @@ impl Timer {
 /// passing. The clock is a plain function, so tests can supply their own.
 ///
 /// ```
-/// use hio::MonoTimer;
+/// use hio::tyming::MonoTimer;
 /// let mut timer = MonoTimer::new(0.5);
 /// assert!(!timer.expired().unwrap());
 /// assert!(timer.remaining().unwrap() <= 0.5);
@@ -428,7 +428,7 @@ pub fn now_utc() -> DateTime<Utc> {
 /// explicit offset, e.g. `2020-08-22T17:50:09.988921+00:00`.
 ///
 /// ```
-/// let s = hio::now_iso8601();
+/// let s = hio::tyming::now_iso8601();
 /// assert_eq!(s.len(), 32);
 /// assert!(s.ends_with("+00:00"));
 /// ```
@@ -439,8 +439,8 @@ pub fn now_iso8601() -> String {
 /// Formats a date-time as HIO does: six fractional digits, explicit offset.
 ///
 /// ```
-/// let dt = hio::from_iso8601("2021-01-01T00:00:00Z").unwrap();
-/// assert_eq!(hio::to_iso8601(&dt), "2021-01-01T00:00:00.000000+00:00");
+/// let dt = hio::tyming::from_iso8601("2021-01-01T00:00:00Z").unwrap();
+/// assert_eq!(hio::tyming::to_iso8601(&dt), "2021-01-01T00:00:00.000000+00:00");
 /// ```
 pub fn to_iso8601<Tz: TimeZone>(dt: &DateTime<Tz>) -> String
 where
@@ -454,11 +454,11 @@ where
 /// or a bare date, is taken as UTC (Python would return a naive datetime).
 ///
 /// ```
-/// let dt = hio::from_iso8601("2020-08-22T20:34:41.687702+00:00").unwrap();
+/// let dt = hio::tyming::from_iso8601("2020-08-22T20:34:41.687702+00:00").unwrap();
 /// let later = dt + chrono::Duration::seconds(25);
-/// assert_eq!(hio::to_iso8601(&later), "2020-08-22T20:35:06.687702+00:00");
-/// assert!(hio::from_iso8601(b"2020-08-22".as_slice()).is_ok());
-/// assert!(hio::from_iso8601("yesterday").is_err());
+/// assert_eq!(hio::tyming::to_iso8601(&later), "2020-08-22T20:35:06.687702+00:00");
+/// assert!(hio::tyming::from_iso8601(b"2020-08-22".as_slice()).is_ok());
+/// assert!(hio::tyming::from_iso8601("yesterday").is_err());
 /// ```
 pub fn from_iso8601(dts: impl AsRef<[u8]>) -> Result<DateTime<FixedOffset>> {
     let text = std::str::from_utf8(dts.as_ref())

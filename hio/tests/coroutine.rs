@@ -7,7 +7,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use hio::{Co, Cx, Doer, Doist, Done, Error, IntoDog, Result, doify};
+use hio::doing::IntoDog;
+use hio::{Co, Cx, Doer, Doist, Done, Error, Result, doify};
 
 type Log = Rc<RefCell<Vec<String>>>;
 

@@ -2,7 +2,8 @@
 
 mod util;
 
-use hio::{Co, Cx, DoDoer, DoerId, Doist, Done, Error, IntoDog, Result, doify};
+use hio::doing::IntoDog;
+use hio::{Co, Cx, DoDoer, DoerId, Doist, Done, Error, Result, doify};
 use util::{Journal, Probe, TryDoer, Watch, deed_ids};
 
 #[test]

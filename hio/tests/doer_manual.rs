@@ -10,10 +10,8 @@ mod util;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use hio::{
-    Co, Completion, Cx, DoDoer, Doer, Dog, Done, Error, IntoDog, Next, Result, Stepper, Tymist,
-    doify,
-};
+use hio::doing::{Completion, Dog, IntoDog, Next, Stepper};
+use hio::{Co, Cx, DoDoer, Doer, Done, Error, Result, Tymist, doify};
 use util::{NIL, TryDoer, ex_do, message, row, try_do};
 
 const HELLO: f64 = 101.0;

@@ -6,7 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Instant;
 
-use hio::{Co, Cx, DoDoer, Doer, Doist, Done, Error, IntoDog, Result, Tymist, doify};
+use hio::doing::IntoDog;
+use hio::{Co, Cx, DoDoer, Doer, Doist, Done, Error, Result, Tymist, doify};
 use util::{Journal, NEVER, NIL, Probe, TryDoer, Watch, deed_ids, ex_do, message, retymes, row};
 
 #[test]

@@ -8,9 +8,8 @@ use std::thread::sleep;
 use std::time::Duration;
 
 use chrono::Datelike;
-use hio::{
-    Doer, Error, MonoTimer, Result, Timer, Tymer, Tymist, from_iso8601, now_iso8601, to_iso8601,
-};
+use hio::tyming::{MonoTimer, Timer, from_iso8601, now_iso8601, to_iso8601};
+use hio::{Doer, Error, Result, Tymer, Tymist};
 use util::TryDoer;
 
 #[test]
@@ -207,7 +206,7 @@ fn s5_timer() {
     assert!(timer.expired());
 
     // A future start: elapsed negative, remaining beyond the duration.
-    let timer = Timer::with_start(0.125, hio::wall_now() + 0.05);
+    let timer = Timer::with_start(0.125, hio::tyming::wall_now() + 0.05);
     assert_eq!(timer.duration(), 0.125);
     assert!(timer.elapsed() < 0.0);
     assert!(timer.remaining() > 0.125);
@@ -216,7 +215,7 @@ fn s5_timer() {
     assert!(timer.expired());
 
     // A past start: less than 0.075 s left.
-    let timer = Timer::with_start(0.125, hio::wall_now() - 0.05);
+    let timer = Timer::with_start(0.125, hio::tyming::wall_now() - 0.05);
     assert!(timer.elapsed() > 0.0);
     assert!(timer.remaining() < 0.075);
     assert!(!timer.expired());
@@ -354,7 +353,7 @@ fn s7_iso8601() -> Result<()> {
     assert_eq!(dts1.len(), 32);
     assert!(dts1.ends_with("+00:00"));
     sleep(Duration::from_millis(1));
-    let dt3 = from_iso8601(to_iso8601(&hio::now_utc()))?;
+    let dt3 = from_iso8601(to_iso8601(&hio::tyming::now_utc()))?;
     assert!(dt3 > dt2);
     assert!((dt3 - dt2).num_microseconds().unwrap() > 0);
 

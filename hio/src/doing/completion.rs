@@ -11,7 +11,8 @@ use super::Done;
 /// output type in one line.
 ///
 /// ```
-/// use hio::{Completion, Done};
+/// use hio::{Done};
+/// use hio::doing::{Completion};
 /// assert_eq!(().completion(), Some(Done::Complete));
 /// assert_eq!(false.completion(), Some(Done::Incomplete));
 /// assert_eq!(None::<bool>.completion(), None);

@@ -369,15 +369,4 @@ impl<H: DoDoerHooks> Dog for DoDoer<H> {
     }
 }
 
-impl<H: DoDoerHooks> IntoDog for DoDoer<H> {
-    type Dog = Self;
-    fn into_dog(self) -> Self {
-        self
-    }
-    fn inner(dog: &Self) -> &Self {
-        dog
-    }
-    fn inner_mut(dog: &mut Self) -> &mut Self {
-        dog
-    }
-}
+crate::impl_into_dog!(impl[H: DoDoerHooks] DoDoer<H>);

@@ -13,7 +13,7 @@ use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::{Completion, Cx, DoerId, Dog, Done, IntoDog, Next};
+use super::{Completion, Cx, DoerId, Dog, Done, Next};
 use crate::error::{Error, Result};
 use crate::tyming::Tymth;
 
@@ -504,20 +504,8 @@ where
     }
 }
 
-impl<F, Fut, T> IntoDog for Doify<F, Fut, T>
-where
+crate::impl_into_dog!(impl[F, Fut, T] Doify<F, Fut, T> where
     F: FnMut(Co) -> Fut + 'static,
     Fut: Future<Output = Result<T>> + 'static,
     T: Completion + 'static,
-{
-    type Dog = Self;
-    fn into_dog(self) -> Self {
-        self
-    }
-    fn inner(dog: &Self) -> &Self {
-        dog
-    }
-    fn inner_mut(dog: &mut Self) -> &mut Self {
-        dog
-    }
-}
+);

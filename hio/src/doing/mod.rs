@@ -236,6 +236,48 @@ pub trait IntoDog: Sized + 'static {
     }
 }
 
+/// Implements [`IntoDog`] for a type that is its own [`Dog`] (one written
+/// by hand): it is run as it is, and found again as itself.
+///
+/// ```
+/// use hio::doing::{Dog, Next, Done};
+/// use hio::{Cx, Result};
+///
+/// /// Completes on its first resume.
+/// struct Once;
+///
+/// impl Dog for Once {
+///     fn start(&mut self, _cx: &mut Cx<'_>) -> Result<Next> { Ok(Next::Tock(0.0)) }
+///     fn resume(&mut self, _cx: &mut Cx<'_>) -> Result<Next> { Ok(Next::Done(Some(Done::Complete))) }
+///     fn close(&mut self, _cx: &mut Cx<'_>) -> Result<Option<Done>> { Ok(None) }
+///     fn done(&self) -> Done { Done::NotRun }
+///     fn set_done(&mut self, _done: Done) {}
+/// }
+/// hio::impl_into_dog!(impl[] Once);
+///
+/// let mut doist = hio::Doist::new(1.0).with_limit(5.0);
+/// doist.add(Once);
+/// doist.run()?;
+/// # Ok::<(), hio::Error>(())
+/// ```
+#[macro_export]
+macro_rules! impl_into_dog {
+    (impl[$($g:tt)*] $t:ty $(where $($w:tt)*)?) => {
+        impl<$($g)*> $crate::doing::IntoDog for $t $(where $($w)*)? {
+            type Dog = Self;
+            fn into_dog(self) -> Self {
+                self
+            }
+            fn inner(dog: &Self) -> &Self {
+                dog
+            }
+            fn inner_mut(dog: &mut Self) -> &mut Self {
+                dog
+            }
+        }
+    };
+}
+
 impl<D: Doer> IntoDog for D {
     type Dog = Hooked<D>;
     fn into_dog(self) -> Hooked<D> {

@@ -8,7 +8,8 @@ use crate::tyming::Tymth;
 /// generator with `next`, `send`, `close` and `throw`.
 ///
 /// ```
-/// use hio::{Cx, Doer, Done, Next, Stepper, Tymist, Result, IntoDog, Dog};
+/// use hio::{Cx, Doer, Done, Tymist, Result};
+/// use hio::doing::{Next, Stepper, IntoDog, Dog};
 /// struct Twice(u32);
 /// impl Doer for Twice {
 ///     fn recur(&mut self, _: &mut Cx<'_>) -> Result<bool> { self.0 += 1; Ok(self.0 == 2) }

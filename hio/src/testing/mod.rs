@@ -154,15 +154,4 @@ impl<T: IntoDog, O: Observer> Dog for Watch<T, O> {
     }
 }
 
-impl<T: IntoDog, O: Observer> IntoDog for Watch<T, O> {
-    type Dog = Self;
-    fn into_dog(self) -> Self {
-        self
-    }
-    fn inner(dog: &Self) -> &Self {
-        dog
-    }
-    fn inner_mut(dog: &mut Self) -> &mut Self {
-        dog
-    }
-}
+crate::impl_into_dog!(impl[T: IntoDog, O: Observer] Watch<T, O>);

@@ -14,8 +14,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use hio::doing::IntoDog;
 use hio::testing::Observer;
-use hio::{Co, Cx, DoDoerHooks, Doer, Done, Error, IntoDog, Result, Tymth, doify};
+use hio::{Co, Cx, DoDoerHooks, Doer, Done, Error, Result, Tymth, doify};
 
 /// HIO's `State.feed`: `None`, a tyme, or a string.
 #[derive(Clone, Debug, PartialEq)]
