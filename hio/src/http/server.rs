@@ -802,11 +802,17 @@ impl Server {
             return;
         }
         let newest: Vec<ConnId> = self.tcp.accepted_ids().collect();
-        for id in newest.into_iter().rev().take(over) {
+        let refused = over.min(newest.len());
+        if refused > 0 {
+            // One line per service, not per connection: a flood must not
+            // become a flood of log lines.
             tracing::warn!(
+                refused,
                 max = self.opts.max_connections,
-                "connection refused: at the connection limit"
+                "connections refused with 503: at the connection limit"
             );
+        }
+        for id in newest.into_iter().rev().take(over) {
             let Some(r) = self.tcp.get_mut(id) else {
                 continue;
             };
