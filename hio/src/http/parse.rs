@@ -245,15 +245,35 @@ fn check_host(headers: &HeaderMap, version: Version) -> Result<(), ParseError> {
     if hosts.next().is_some() {
         return Err(ParseError::bad("more than one Host header"));
     }
-    let v = host.as_bytes();
-    let valid = v.is_empty()
-        || (!v.iter().any(|&b| b == b'@' || b.is_ascii_whitespace())
-            && http::uri::Authority::try_from(v).is_ok());
-    if valid {
+    if valid_host(host.as_bytes()) {
         Ok(())
     } else {
         Err(ParseError::bad("invalid Host header"))
     }
+}
+
+/// `uri-host [ ":" port ]` (RFC 3986 §3.2.2), or empty: a reg-name of
+/// unreserved, sub-delims and %-escapes, or an IP literal in brackets; no
+/// userinfo. Checked in place (this runs once per request).
+fn valid_host(v: &[u8]) -> bool {
+    let (host, port) = match v.iter().rposition(|&b| b == b':') {
+        Some(i) if !v[i..].contains(&b']') => (&v[..i], Some(&v[i + 1..])),
+        _ => (v, None),
+    };
+    let port_ok = port.is_none_or(|p| p.len() <= 5 && p.iter().all(u8::is_ascii_digit));
+    let host_ok = match host {
+        [] => port.is_none(),
+        [b'[', inner @ .., b']'] => {
+            !inner.is_empty()
+                && inner
+                    .iter()
+                    .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        }
+        _ => host
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b)),
+    };
+    port_ok && host_ok
 }
 
 /// Parses a request head from the front of `buf`. `Ok(None)`: more bytes

@@ -903,6 +903,16 @@ impl Server {
             self.due
                 .push(Reverse(Deadline(from + span, (id, conn.seq))));
         }
+        // Superseded entries wait in the heap until due, and with tyme
+        // standing still they never are: sweep them out now and then.
+        if self.due.len() > 2 * self.conns.len() + 64 {
+            let conns = &self.conns;
+            self.due.retain(|Reverse(Deadline(_, (id, seq)))| {
+                conns
+                    .get(id)
+                    .is_some_and(|c| c.seq == *seq && c.wait.is_some())
+            });
+        }
     }
 
     /// Advances one connection as far as it can go now, and closes it when
@@ -972,7 +982,7 @@ impl Server {
                             r.consume(n);
                             conn.head_started = None;
                             let expect = head.expect_continue;
-                            match begin(self.handler.as_mut(), head, id, r.peer(), opts) {
+                            match begin(self.handler.as_mut(), head, r.peer(), opts) {
                                 Ok(pending) => {
                                     if expect && pending.framing != Framing::None {
                                         r.tx(b"HTTP/1.1 100 Continue\r\n\r\n");
@@ -1114,7 +1124,6 @@ impl Server {
 fn begin(
     handler: &mut dyn Handler,
     head: RequestHead,
-    id: ConnId,
     peer: SocketAddr,
     opts: &HttpOpts,
 ) -> std::result::Result<Box<Pending>, ParseError> {
@@ -1133,7 +1142,6 @@ fn begin(
     *req.version_mut() = version;
     *req.headers_mut() = headers;
     req.extensions_mut().insert(RemoteAddr(peer));
-    req.extensions_mut().insert(id);
     let upload = if framing == Framing::None {
         None
     } else {
@@ -1239,5 +1247,39 @@ impl Serviced for Server {
     }
     fn wind(&mut self, tymth: &Tymth) {
         Server::wind(self, tymth);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::*;
+
+    /// Every request arms a tymeout; with tyme standing still (tock 0) the
+    /// superseded ones never come due. They must not pile up.
+    #[test]
+    fn regression_tymeout_heap_stays_bounded_at_tock_0() {
+        let mut server = Server::new("127.0.0.1:0".parse().unwrap(), |_req: Request<Bytes>| {
+            Response::new(Body::from("ok"))
+        });
+        server.open().unwrap();
+        let mut c = std::net::TcpStream::connect(server.local_addr().unwrap()).unwrap();
+        let one = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        let n = 3000;
+        c.write_all(&one.repeat(n)).unwrap();
+        c.set_nonblocking(true).unwrap();
+        let (mut answered, mut most) = (0, 0);
+        let mut buf = vec![0u8; 1 << 16];
+        let start = std::time::Instant::now();
+        while answered < n {
+            assert!(start.elapsed() < std::time::Duration::from_secs(10));
+            server.service().unwrap();
+            most = most.max(server.due.len());
+            if let Ok(k) = c.read(&mut buf) {
+                answered += buf[..k].windows(2).filter(|w| w == b"ok").count();
+            }
+        }
+        assert!(most <= 2 * server.conns.len() + 65, "{most} tymeouts held");
     }
 }
