@@ -5,7 +5,7 @@ use hio::{Co, Cx, DoDoer, DoerId, Doist, Done, Error, IntoDog, Result, doify};
 use crate::util::{Journal, Probe, TryDoer, Watch, deed_ids};
 
 #[test]
-fn s29_nested_dodoers() -> Result<()> {
+fn core_s29_nested_dodoers() -> Result<()> {
     let tock = 0.03125;
     let mut doist = Doist::new(tock).with_limit(tock * 8.0);
 
@@ -86,7 +86,7 @@ fn s29_nested_dodoers() -> Result<()> {
 }
 
 #[test]
-fn s30_dodoer_always() -> Result<()> {
+fn core_s30_dodoer_always() -> Result<()> {
     let mut d = DoDoer::new().with_tock(1.0);
     let (c0, p0) = TryDoer::stop(1).watch();
     let (c1, p1) = TryDoer::stop(2).watch();
@@ -204,7 +204,7 @@ fn s30_dodoer_always() -> Result<()> {
 }
 
 #[test]
-fn s31_dodoer_remove() -> Result<()> {
+fn core_s31_dodoer_remove() -> Result<()> {
     let j = Journal::new();
     let mut d = DoDoer::new().with_tock(1.0).with_always(true);
     let mut ids = Vec::new();
@@ -372,11 +372,11 @@ fn remove_by_child(own: bool) -> Result<()> {
 }
 
 #[test]
-fn s32_dodoer_remove_by_own_doer() -> Result<()> {
+fn core_s32_dodoer_remove_by_own_doer() -> Result<()> {
     remove_by_child(false)
 }
 
 #[test]
-fn s32_dodoer_remove_own_doer() -> Result<()> {
+fn core_s32_dodoer_remove_own_doer() -> Result<()> {
     remove_by_child(true)
 }

@@ -36,7 +36,7 @@ impl Doer for Base {
 }
 
 #[test]
-fn s8_doer_manual_stepping() -> Result<()> {
+fn core_s8_doer_manual_stepping() -> Result<()> {
     let tymist = Tymist::default();
     let mut stepper = Stepper::new(&tymist.tymen());
     let mut dog = Base { tock: 1.0 }.into_dog();
@@ -115,7 +115,7 @@ fn redoer(tock: f64, log: Rc<RefCell<Vec<(&'static str, f64)>>>) -> impl Dog + I
 }
 
 #[test]
-fn s9_redoer_manual_stepping() -> Result<()> {
+fn core_s9_redoer_manual_stepping() -> Result<()> {
     let mut tymist = Tymist::default();
     let mut stepper = Stepper::new(&tymist.tymen());
     let log = Rc::new(RefCell::new(Vec::new()));
@@ -169,7 +169,7 @@ fn s9_redoer_manual_stepping() -> Result<()> {
 }
 
 #[test]
-fn s10_redoer_under_doist() -> Result<()> {
+fn core_s10_redoer_under_doist() -> Result<()> {
     let log = Rc::new(RefCell::new(Vec::new()));
     let mut doist = hio::Doist::new(1.0);
     let h = doist.add(redoer(1.0, log.clone()));
@@ -187,7 +187,7 @@ fn s10_redoer_under_doist() -> Result<()> {
 }
 
 #[test]
-fn s11_dodoer_manual_stepping() -> Result<()> {
+fn core_s11_dodoer_manual_stepping() -> Result<()> {
     assert_eq!(DoDoer::new().tock(), 0.0);
     assert_eq!(DoDoer::new().with_tock(1.0).tock(), 1.0);
 
@@ -237,7 +237,7 @@ fn s11_dodoer_manual_stepping() -> Result<()> {
 }
 
 #[test]
-fn s12_trydoer_normal_completion() -> Result<()> {
+fn core_s12_trydoer_normal_completion() -> Result<()> {
     let mut tymist = Tymist::new(0.0, 0.125);
     let mut stepper = Stepper::new(&tymist.tymen());
     let (mut dog, p) = TryDoer::stop(3).with_tock(0.25).watch();
@@ -276,7 +276,7 @@ fn s12_trydoer_normal_completion() -> Result<()> {
 }
 
 #[test]
-fn s13_trydoer_close() -> Result<()> {
+fn core_s13_trydoer_close() -> Result<()> {
     let mut tymist = Tymist::new(0.0, 0.125);
     let mut stepper = Stepper::new(&tymist.tymen());
     let (mut dog, p) = TryDoer::stop(3).with_tock(0.25).watch();
@@ -305,7 +305,7 @@ fn s13_trydoer_close() -> Result<()> {
 }
 
 #[test]
-fn s14_trydoer_throw() -> Result<()> {
+fn core_s14_trydoer_throw() -> Result<()> {
     let mut tymist = Tymist::new(0.0, 0.125);
     let mut stepper = Stepper::new(&tymist.tymen());
     let (mut dog, p) = TryDoer::stop(3).with_tock(0.25).watch();
@@ -335,7 +335,7 @@ fn s14_trydoer_throw() -> Result<()> {
 }
 
 #[test]
-fn s15_trydo_generator_function() -> Result<()> {
+fn core_s15_trydo_generator_function() -> Result<()> {
     // break: yields its count 0, 1, 2, 3, then completes.
     let mut tymist = Tymist::new(0.0, 0.125);
     let mut stepper = Stepper::new(&tymist.tymen());
@@ -413,7 +413,7 @@ fn s15_trydo_generator_function() -> Result<()> {
 }
 
 #[test]
-fn s16_doize_exdo_manual() -> Result<()> {
+fn core_s16_doize_exdo_manual() -> Result<()> {
     let tymist = Tymist::default();
     let mut stepper = Stepper::new(&tymist.tymen());
 
@@ -481,7 +481,7 @@ async fn genfun(co: Co) -> Result<()> {
 }
 
 #[test]
-fn s17_doify_attributes() -> Result<()> {
+fn core_s17_doify_attributes() -> Result<()> {
     // Two doify copies of one generator function: distinct doers, each with
     // its own tock, done (NotRun = None), temp (false; Python None) and
     // output. Rust has no function names or opts dicts.

@@ -11,7 +11,7 @@ use crate::util::{
 };
 
 #[test]
-fn s18_empty_doist() -> Result<()> {
+fn core_s18_empty_doist() -> Result<()> {
     let mut doist = Doist::default();
     assert_eq!(doist.tyme(), 0.0);
     assert_eq!(doist.tock(), 0.03125);
@@ -48,7 +48,7 @@ fn s18_empty_doist() -> Result<()> {
 }
 
 #[test]
-fn s19_manual_stepping_two_doers() -> Result<()> {
+fn core_s19_manual_stepping_two_doers() -> Result<()> {
     let mut doist = Doist::new(0.25);
     assert_eq!(
         (doist.tyme(), doist.tock(), doist.real(), doist.limit()),
@@ -148,7 +148,7 @@ fn run_two_exdoers(ta: f64, tb: f64, limit: f64, real: bool) -> Result<TwoRun> {
 }
 
 #[test]
-fn s20_class_doers_with_limit() -> Result<()> {
+fn core_s20_class_doers_with_limit() -> Result<()> {
     // Python also runs this by calling the instance and with the doers given
     // to the constructor; Rust has one way to run and one way to add.
     for real in [false, true] {
@@ -190,7 +190,7 @@ fn s20_class_doers_with_limit() -> Result<()> {
 }
 
 #[test]
-fn s21_all_doers_asap() -> Result<()> {
+fn core_s21_all_doers_asap() -> Result<()> {
     for real in [false, true] {
         let TwoRun {
             done,
@@ -219,7 +219,7 @@ fn s21_all_doers_asap() -> Result<()> {
 }
 
 #[test]
-fn s22_low_limit_forced_close() -> Result<()> {
+fn core_s22_low_limit_forced_close() -> Result<()> {
     for real in [false, true] {
         let TwoRun {
             done,
@@ -246,7 +246,7 @@ fn s22_low_limit_forced_close() -> Result<()> {
 }
 
 #[test]
-fn s23_generator_function_doers() -> Result<()> {
+fn core_s23_generator_function_doers() -> Result<()> {
     let tock = 0.03125;
     for real in [false, true] {
         let mut doist = Doist::new(tock).with_real(real);
@@ -337,7 +337,7 @@ fn my_do(x: Rc<Cell<u32>>, steps: Rc<RefCell<Vec<f64>>>, endless: bool) -> impl 
 }
 
 #[test]
-fn s24_doized_bound_methods() -> Result<()> {
+fn core_s24_doized_bound_methods() -> Result<()> {
     for (endless, x_end, steps_end, done_end, tyme_end) in [
         (
             false,
@@ -390,7 +390,7 @@ fn s24_doized_bound_methods() -> Result<()> {
 }
 
 #[test]
-fn s25_repeated_runs_and_extend() -> Result<()> {
+fn core_s25_repeated_runs_and_extend() -> Result<()> {
     let mut doist = Doist::new(1.0).with_limit(5.0);
     let (d0, p0) = TryDoer::stop(1).watch();
     let (d1, p1) = TryDoer::stop(2).watch();
@@ -483,7 +483,7 @@ fn five_trydoers(journal: &Journal) -> Vec<(Watch<TryDoer>, Probe)> {
 }
 
 #[test]
-fn s26_doist_remove() -> Result<()> {
+fn core_s26_doist_remove() -> Result<()> {
     let journal = Journal::new();
     // Python passes always=True, which Doist ignores (§8.18).
     let mut doist = Doist::new(1.0);
@@ -583,7 +583,7 @@ fn remove_do(targets: Option<Vec<hio::DoerId>>) -> impl IntoDog {
 }
 
 #[test]
-fn s27_remove_by_own_doer() -> Result<()> {
+fn core_s27_remove_by_own_doer() -> Result<()> {
     let journal = Journal::new();
     let mut doist = Doist::new(1.0).with_limit(5.0);
     let (ids, probes): (Vec<_>, Vec<_>) = five_trydoers(&journal)
@@ -629,7 +629,7 @@ fn s27_remove_by_own_doer() -> Result<()> {
 }
 
 #[test]
-fn s28_remove_including_itself() -> Result<()> {
+fn core_s28_remove_including_itself() -> Result<()> {
     let journal = Journal::new();
     let mut doist = Doist::new(1.0).with_limit(5.0);
     let probes: Vec<Probe> = five_trydoers(&journal)
@@ -673,7 +673,7 @@ fn value_error() -> Error {
 }
 
 #[test]
-fn s35_exception_mid_pass() -> Result<()> {
+fn core_s35_exception_mid_pass() -> Result<()> {
     let j = Journal::new();
     let mut doist = Doist::new(1.0).with_limit(5.0);
     let (a, pa) = TryDoer::stop(NEVER).named(&j, "a").watch();
@@ -799,7 +799,7 @@ fn s35_exception_mid_pass() -> Result<()> {
 }
 
 #[test]
-fn s36_keyboard_interrupt_mid_pass() -> Result<()> {
+fn core_s36_keyboard_interrupt_mid_pass() -> Result<()> {
     // Python's KeyboardInterrupt is a doer returning Error::Interrupted.
     let j = Journal::new();
     let mut doist = Doist::new(1.0).with_limit(5.0);
@@ -846,7 +846,7 @@ fn s36_keyboard_interrupt_mid_pass() -> Result<()> {
 }
 
 #[test]
-fn s37_limit_arithmetic() -> Result<()> {
+fn core_s37_limit_arithmetic() -> Result<()> {
     // The spec's "stop-k" doers here complete on their k-th recur (the only
     // reading its tymes allow), i.e. TryDoer::stop(k - 1).
 
@@ -948,7 +948,7 @@ impl Doer for Shifty {
 }
 
 #[test]
-fn s38_retyme_arithmetic() -> Result<()> {
+fn core_s38_retyme_arithmetic() -> Result<()> {
     // Doist tock 0.25, doer tock 0.1: runs every tick; its retyme lags.
     // (The spec's "0.3" is the f64 sum 0.1 + 0.1 + 0.1.)
     let mut doist = Doist::new(0.25);
@@ -1021,7 +1021,7 @@ fn s38_retyme_arithmetic() -> Result<()> {
 }
 
 #[test]
-fn s39_mid_pass_extend_and_temp() -> Result<()> {
+fn core_s39_mid_pass_extend_and_temp() -> Result<()> {
     let j = Journal::new();
     let mut doist = Doist::new(1.0).with_limit(4.0);
     // Python's a extends [n1, n2, a]; extend filters out a, already listed.
@@ -1128,7 +1128,7 @@ fn s39_mid_pass_extend_and_temp() -> Result<()> {
 }
 
 #[test]
-fn s40_completion_during_enter() -> Result<()> {
+fn core_s40_completion_during_enter() -> Result<()> {
     // A generator function that returns True before its first yield.
     let log = Rc::new(RefCell::new(Vec::new()));
     let l = log.clone();

@@ -13,7 +13,7 @@ use hio::{
 use crate::util::TryDoer;
 
 #[test]
-fn s1_tymist_basics() {
+fn core_s1_tymist_basics() {
     let mut tymist = Tymist::default();
     assert_eq!(tymist.tyme(), 0.0);
     assert_eq!(tymist.tock(), 0.03125);
@@ -50,7 +50,7 @@ fn s1_tymist_basics() {
 }
 
 #[test]
-fn s2_tymee_winding() {
+fn core_s2_tymee_winding() {
     // Rust has no Tymee class: anything that reads a clock keeps the Tymth
     // it was wound to through `Doer::wind`. The test doer stands in for a
     // Tymee (its `tyme()` is `None` until wound).
@@ -95,7 +95,7 @@ fn state(tymer: &Tymer) -> (f64, f64, f64, bool) {
 }
 
 #[test]
-fn s3_tymer_life_cycle() {
+fn core_s3_tymer_life_cycle() {
     let mut tymist = Tymist::default();
     let mut tymer = Tymer::new(&tymist.tymen(), 0.0);
     assert_eq!(tymer.tyme(), 0.0);
@@ -137,7 +137,7 @@ fn s3_tymer_life_cycle() {
 }
 
 #[test]
-fn s4_tymer_explicit_start_and_rewind() {
+fn core_s4_tymer_explicit_start_and_rewind() {
     let mut tymist = Tymist::new(0.0, 1.0);
     let mut tymer = Tymer::with_start(&tymist.tymen(), 1.0, 0.25);
     assert_eq!(tymer.tyme(), 0.0);
@@ -169,7 +169,7 @@ fn s4_tymer_explicit_start_and_rewind() {
 }
 
 #[test]
-fn s5_timer() {
+fn core_s5_timer() {
     // Timer reads the wall clock directly (no injectable clock), so this
     // test sleeps; every "not expired yet" check runs right after a restart
     // against a 0.125 s period, and every "expired" check follows a sleep
@@ -245,7 +245,7 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 #[test]
-fn s6_monotimer_retrograde() -> Result<()> {
+fn core_s6_monotimer_retrograde() -> Result<()> {
     // A fake clock (exact binary fractions) replaces the sleeps of HIO's
     // test_monotimer; the relations asserted are the spec's.
     set_now(1000.0);
@@ -333,7 +333,7 @@ fn s6_monotimer_retrograde() -> Result<()> {
 }
 
 #[test]
-fn s7_iso8601() -> Result<()> {
+fn core_s7_iso8601() -> Result<()> {
     let dts = "2020-08-22T20:34:41.687702+00:00";
     let dt = from_iso8601(dts)?;
     assert_eq!((dt.year(), dt.month(), dt.day()), (2020, 8, 22));

@@ -185,7 +185,7 @@ fn raw_peer(script: Vec<(Vec<&'static [u8]>, End)>) -> Raw {
 // Request bytes.
 
 #[test]
-fn s16_get_request_bytes() {
+fn io_s16_get_request_bytes() {
     let client = Client::new("127.0.0.1:6101".parse().unwrap());
     let req = Request::get("/echo?name=fame")
         .header(ACCEPT, HeaderValue::from_static("application/json"));
@@ -197,7 +197,7 @@ fn s16_get_request_bytes() {
 }
 
 #[test]
-fn s17_post_json_query_merge_and_quoting() {
+fn io_s17_post_json_query_merge_and_quoting() {
     let client = Client::resolve("localhost", 8080, ClientOpts::default()).unwrap();
     let req = Request::new(http::Method::POST, "/a b/c?x=1&y=hello world#frag")
         .query("z", "1 2")
@@ -214,7 +214,7 @@ fn s17_post_json_query_merge_and_quoting() {
 }
 
 #[test]
-fn s18_form_fields_are_encoded_one_by_one() {
+fn io_s18_form_fields_are_encoded_one_by_one() {
     // HIO sends `name=John+Smith&q=a&b=c` (Content-Length 23), which reads
     // back as three fields; each value is escaped here.
     let client = Client::resolve("127.0.0.1:9000", 80, ClientOpts::default()).unwrap();
@@ -232,7 +232,7 @@ fn s18_form_fields_are_encoded_one_by_one() {
 }
 
 #[test]
-fn s19_host_header_port_optional_table() {
+fn io_s19_host_header_port_optional_table() {
     for (port, optional, host) in [
         (80, false, "127.0.0.1:80"),
         (80, true, "127.0.0.1"),
@@ -406,7 +406,7 @@ fn head_response_has_no_body_even_with_content_length() {
 }
 
 #[test]
-fn s23_json_bodies_fill_data() {
+fn io_s23_json_bodies_fill_data() {
     let mut server = served(app);
     let mut client = client_for(&server, ClientOpts::default());
     let mut tymist = Tymist::new(0.0, 0.01);
@@ -737,7 +737,7 @@ fn malformed(reply: &'static [u8], limits: Limits) -> ClientError {
 }
 
 #[test]
-fn s23_garbage_status_line_is_malformed() {
+fn io_s23_garbage_status_line_is_malformed() {
     for reply in [
         &b"XTTP/1.1 200 OK\r\n\r\n"[..],
         b"HTTP/1.1 abc OK\r\n\r\n",
@@ -1021,7 +1021,7 @@ fn sse_app(tymth: hio::Tymth, seen: Seen) -> impl FnMut(Req) -> Res {
 }
 
 #[test]
-fn s25_sse_events_stream_and_resume_with_last_event_id() {
+fn io_s25_sse_events_stream_and_resume_with_last_event_id() {
     let mut tymist = Tymist::new(0.0, 0.0625);
     let seen = Rc::new(RefCell::new(Vec::new()));
     let mut server = served(sse_app(tymist.tymen(), seen.clone()));
@@ -1054,7 +1054,7 @@ fn s25_sse_events_stream_and_resume_with_last_event_id() {
 }
 
 #[test]
-fn s25_http10_close_delimited_stream_resends_with_last_event_id() {
+fn io_s25_http10_close_delimited_stream_resends_with_last_event_id() {
     let raw =
         raw_peer(vec![
         (

@@ -513,7 +513,7 @@ fn large_uploads_within_and_beyond_the_limit() {
 /// S20: response framing, byte-exact but for the Date value (and our own
 /// Server name).
 #[test]
-fn s20_server_response_framing() {
+fn io_s20_server_response_framing() {
     let app = |req: Request<Bytes>| -> Response<Body> {
         let mut r = match req.uri().path() {
             "/fixed" => {
@@ -578,7 +578,7 @@ fn s20_server_response_framing() {
 
 /// S21: what the handler sees of a request.
 #[test]
-fn s21_request_details() {
+fn io_s21_request_details() {
     let seen: Rc<RefCell<Vec<String>>> = Rc::default();
     let log = seen.clone();
     let app = move |req: Request<Bytes>| -> Response<Body> {
@@ -635,7 +635,7 @@ fn s21_request_details() {
 /// response, byte for byte (but for Date and Server), and the connection
 /// stays open.
 #[test]
-fn s22_http_error_from_the_body() {
+fn io_s22_http_error_from_the_body() {
     let app = |_req: Request<Bytes>| -> Response<Body> {
         let mut waited = false;
         Response::new(Body::stream(move || {
@@ -670,7 +670,7 @@ fn s22_http_error_from_the_body() {
 
 /// S26: HTTPError rendering, byte for byte.
 #[test]
-fn s26_http_error_rendering() {
+fn io_s26_http_error_rendering() {
     assert_eq!(
         HttpError::new(404).title("T").detail("D").render_text(),
         "404 Not Found\nT\nD\n"
@@ -687,7 +687,7 @@ fn s26_http_error_rendering() {
 
 /// S24: SSE parsing.
 #[test]
-fn s24_sse_parsing() {
+fn io_s24_sse_parsing() {
     let mut p = hio::http::sse::Parser::default();
     let events = p.feed(b"retry: 1000\n\nid: 0\ndata: START\n\n: comment\nevent: tick\ndata: 1\ndata: 2\n\ndata: nodispatch");
     assert_eq!(events.len(), 2);

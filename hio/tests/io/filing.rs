@@ -39,7 +39,7 @@ fn assert_temp_root(root: &Path, head: &Path, prefix: &str, suffix: &str) {
 }
 
 #[test]
-fn s30_filer_paths() {
+fn io_s30_filer_paths() {
     let s = Scratch::new("filing-s30");
     let head = s.dir("usr/local/var");
     let home = s.dir("home");

@@ -48,7 +48,7 @@ fn opened(opts: ServerOpts) -> Server {
 }
 
 #[test]
-fn s27_echo_server() {
+fn io_s27_echo_server() {
     let echo = ServerDoer::echo(Server::new(any_port()));
     let server = echo.server();
     server.borrow_mut().open().unwrap();
@@ -78,7 +78,7 @@ fn s27_echo_server() {
 }
 
 #[test]
-fn s28_tcp_defaults_and_addresses() {
+fn io_s28_tcp_defaults_and_addresses() {
     let client = Client::new("127.0.0.1:56000".parse().unwrap());
     assert_eq!(client.addr(), "127.0.0.1:56000".parse().unwrap());
     assert_eq!(client.opts().buf_size, 8096);

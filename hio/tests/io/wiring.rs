@@ -33,7 +33,7 @@ fn assert_log_name(path: &Path, name: &str, suffix: &str) {
 }
 
 #[test]
-fn s29_wirelog_record() {
+fn io_s29_wirelog_record() {
     let mut wl = WireLog::builder().samed(true).open().unwrap();
     assert!(wl.opened() && !wl.filed());
     wl.write_rx(b"hello", addr()).unwrap();

@@ -32,7 +32,7 @@ fn memo(text: &str) -> Memo<&'static str> {
 }
 
 #[test]
-fn s1_single_unsigned_text_gram() {
+fn memo_s1_single_unsigned_text_gram() {
     let format = Format::default();
     assert_eq!(format.size(), 65535);
     let grams = format.rend(b"Hello There", &mid(), None).unwrap();
@@ -45,7 +45,7 @@ fn s1_single_unsigned_text_gram() {
 }
 
 #[test]
-fn s2_unsigned_text_segmentation() {
+fn memo_s2_unsigned_text_segmentation() {
     let format = Format::new(Code::GramZero, false, 38).unwrap();
     let grams = format.rend(b"See ya later!", &mid(), None).unwrap();
     let want: [&[u8]; 3] = [
@@ -70,7 +70,7 @@ fn s2_unsigned_text_segmentation() {
 }
 
 #[test]
-fn s3_binary_headers_with_nonzeroth_size_quirk() {
+fn memo_s3_binary_headers_with_nonzeroth_size_quirk() {
     let format = Format::new(Code::GramZero, true, 38).unwrap();
     let grams = format
         .rend(b"See ya later alligator!", &mid(), None)
@@ -99,7 +99,7 @@ fn s3_binary_headers_with_nonzeroth_size_quirk() {
 }
 
 #[test]
-fn s4_hand_made_grams_out_of_order() {
+fn memo_s4_hand_made_grams_out_of_order() {
     let later = format!("bAABAAAB{MID} there");
     let zeroth = format!("bAAAAAAC{MID}hello");
     assert_eq!(
@@ -130,7 +130,7 @@ fn s4_hand_made_grams_out_of_order() {
 }
 
 #[test]
-fn s10_short_binary_memo_gets_count_one() {
+fn memo_s10_short_binary_memo_gets_count_one() {
     let format = Format::new(Code::GramZero, true, MAX_GRAM_SIZE).unwrap();
     let grams = format.rend(b"Hi", &mid(), None).unwrap();
     // Python HIO writes count 0 here (6c0000 000000 …); we write 1.
@@ -159,7 +159,7 @@ fn s10_short_binary_memo_gets_count_one() {
 }
 
 #[test]
-fn s11_empty_memo_makes_no_grams() {
+fn memo_s11_empty_memo_makes_no_grams() {
     for curt in [false, true] {
         let format = Format::new(Code::GramZero, curt, 100).unwrap();
         assert_eq!(
@@ -174,7 +174,7 @@ fn s11_empty_memo_makes_no_grams() {
 }
 
 #[test]
-fn s12_gram_size_floor() {
+fn memo_s12_gram_size_floor() {
     assert_eq!(Format::new(Code::GramZero, false, 6).unwrap().size(), 33);
     assert_eq!(Format::new(Code::GramZero, true, 6).unwrap().size(), 25);
     assert_eq!(
@@ -199,7 +199,7 @@ fn s12_gram_size_floor() {
 }
 
 #[test]
-fn s15_codec_vectors() {
+fn memo_s15_codec_vectors() {
     assert_eq!(int_to_b64(1, 4), "AAAB");
     assert_eq!(int_to_b64(64, 4), "AABA");
     assert_eq!(int_to_b64(0, 4), "AAAA");

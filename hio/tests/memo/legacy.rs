@@ -61,7 +61,7 @@ fn deliver(grams: &[Vec<u8>]) -> Vec<Memo<&'static str>> {
 }
 
 #[test]
-fn s14_legacy_format() {
+fn memo_s14_legacy_format() {
     let grams: [&[u8]; 2] = [
         b"__D5s502N14R8bWw8qyvRW-SAAAAAAACSee ya",
         b"__D5s502N14R8bWw8qyvRW-SAAAB later!",

@@ -18,7 +18,7 @@ fn inbox(memoer: &mut Memoer<impl Transport<Addr = String>>) -> Vec<Memo<String>
 }
 
 #[test]
-fn s12_sizes_follow_the_transport() {
+fn memo_s12_sizes_follow_the_transport() {
     let net = LoopNet::new();
     let udp = Memoer::new(net.port("udp").with_max_gram_size(1240));
     assert_eq!(udp.size(), 1240);
@@ -34,7 +34,7 @@ fn s12_sizes_follow_the_transport() {
 }
 
 #[test]
-fn s13_loopback_split_like_udp() {
+fn memo_s13_loopback_split_like_udp() {
     let net = LoopNet::new();
     let mut alpha = Memoer::new(net.port("alpha").with_max_gram_size(1240));
     let mut beta = Memoer::new(net.port("beta").with_max_gram_size(1240));

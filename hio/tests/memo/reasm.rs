@@ -19,7 +19,7 @@ fn accept(reasm: &mut Reassembler<&'static str>, gram: &[u8]) -> Result<Accepted
 }
 
 #[test]
-fn s9_python_crash_cases_are_dropped() {
+fn memo_s9_python_crash_cases_are_dropped() {
     let mut reasm = Reassembler::new();
     // Unknown code (KeyError in Python).
     assert_eq!(

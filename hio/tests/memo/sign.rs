@@ -50,7 +50,7 @@ const S5_GRAM: &str = concat!(
 );
 
 #[test]
-fn s5_signed_text_grams() {
+fn memo_s5_signed_text_grams() {
     let keyage = Keyage::from_seed(&seed());
     assert_eq!(Vid::from_verkey(keyage.verkey()), vid());
     assert_eq!(keyage.qvk(), VID);
@@ -83,7 +83,7 @@ fn s5_signed_text_grams() {
 }
 
 #[test]
-fn s6_signed_two_gram_memo() {
+fn memo_s6_signed_two_gram_memo() {
     let format = Format::new(Code::GramAuthZero, false, 170).unwrap();
     let grams = format
         .rend(b"Hello There, how are you?", &mid(), Some((&vid(), &key())))
@@ -128,7 +128,7 @@ fn s6_signed_two_gram_memo() {
 }
 
 #[test]
-fn s7_signed_binary() {
+fn memo_s7_signed_binary() {
     let format = Format::new(Code::GramAuthZero, true, 170).unwrap();
     let grams = format
         .rend(b"Hello There, how are you?", &mid(), Some((&vid(), &key())))
@@ -153,7 +153,7 @@ fn s7_signed_binary() {
 }
 
 #[test]
-fn s8_rejection_cases() {
+fn memo_s8_rejection_cases() {
     let keep = Keep::new();
     let drop = |gram: &[u8], authic: bool| {
         let mut reasm: Reassembler<&str> = Reassembler::new();
