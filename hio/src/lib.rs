@@ -64,8 +64,9 @@
 //! - `test-util`: [`testing`], helpers for tests of code built on hio (a
 //!   doer watcher, an in-memory memo network).
 //! - `count-allocations`: for hio's own allocation test only (`cargo test
-//!   -p hio --features count-allocations --test alloc`); it adds
-//!   `allocation-counter` and changes nothing in the library.
+//!   -p hio --features count-allocations --test alloc`): it links
+//!   `allocation-counter`, which replaces the global allocator with a
+//!   counting one. Not for programs.
 //!
 //! The examples name the features they need (`required-features`):
 //! `echo_server` needs `signals`, `http_hello` needs `http` and `signals`.
