@@ -4,48 +4,18 @@
 //! seed and every input the fuzzer kept without cargo-fuzz.
 #![cfg(feature = "http")]
 
-use std::path::{Path, PathBuf};
-
 include!("../../../fuzz/harness/http_client.rs");
 
-fn corpus(target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    files
-}
-
-/// Runs `target` over every file, naming the file that fails.
-fn replay(name: &str, target: fn(&[u8])) -> usize {
-    let files = corpus(name);
-    assert!(
-        files.len() >= 5,
-        "the {name} corpus has only {} files",
-        files.len()
-    );
-    for file in &files {
-        let data = std::fs::read(file).unwrap();
-        if std::panic::catch_unwind(|| target(&data)).is_err() {
-            panic!("{name}: {} fails", file.display());
-        }
-    }
-    files.len()
-}
+use crate::util::corpus::replay;
 
 #[test]
 fn http_response_corpus_replays() {
-    replay("http_response", http_response);
+    replay("http_response", 5, http_response);
 }
 
 #[test]
 fn sse_corpus_replays() {
-    replay("sse", sse);
+    replay("sse", 5, sse);
 }
 
 /// The harness itself must be able to fail: a parse that consumed more

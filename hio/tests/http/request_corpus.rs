@@ -4,30 +4,13 @@
 //! input it kept, without cargo-fuzz.
 #![cfg(feature = "http")]
 
-use std::path::Path;
-
 include!("../../../fuzz/harness/http_request.rs");
+
+use crate::util::corpus::replay;
 
 #[test]
 fn http_request_corpus_replays_cleanly() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/http_request");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    assert!(
-        files.len() >= 5,
-        "corpus at {} has {} inputs",
-        dir.display(),
-        files.len()
-    );
-    for file in &files {
-        let data = std::fs::read(file).unwrap();
-        if std::panic::catch_unwind(|| http_request(&data)).is_err() {
-            panic!("{} fails", file.display());
-        }
-    }
+    replay("http_request", 5, http_request);
 }
 
 /// The harness can fail, and reads as the server must.

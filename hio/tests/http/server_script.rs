@@ -8,6 +8,8 @@ use proptest::prelude::*;
 
 include!("../../../fuzz/harness/http_server.rs");
 
+use crate::util::corpus::replay;
+
 /// Issue 10, defect 1: a slow response and half a request, a reset, and
 /// a newcomer from the same address and port.
 #[test]
@@ -30,26 +32,9 @@ fn the_check_trips_on_a_stranger() {
 /// Every script the fuzzer kept (`fuzz/corpus/http_server`).
 #[test]
 fn http_server_corpus_replays() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/http_server");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    assert!(
-        files.len() >= 5,
-        "{} has {} scripts",
-        dir.display(),
-        files.len()
-    );
-    for file in &files {
-        let script = std::fs::read(file).unwrap();
-        if std::panic::catch_unwind(|| http_server_script(&script[..script.len().min(256)]))
-            .is_err()
-        {
-            panic!("{} fails", file.display());
-        }
-    }
+    replay("http_server", 5, |script| {
+        http_server_script(&script[..script.len().min(256)])
+    });
 }
 
 proptest! {

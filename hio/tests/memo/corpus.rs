@@ -3,9 +3,9 @@
 //! that CI covers every input the fuzzer kept without cargo-fuzz.
 #![cfg(feature = "memo")]
 
-use std::path::Path;
-
 include!("../../../fuzz/harness/memo_grams.rs");
+
+use crate::util::corpus;
 
 fn run(data: &[u8]) -> usize {
     match data.split_first() {
@@ -19,22 +19,14 @@ fn run(data: &[u8]) -> usize {
 
 #[test]
 fn replay_fuzz_corpus() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/memo_grams");
-    let mut files = 0;
     let mut memos = 0;
-    for entry in std::fs::read_dir(&dir).expect("fuzz/corpus/memo_grams") {
-        let path = entry.unwrap().path();
-        let data = std::fs::read(&path).unwrap();
-        memos += run(&data);
-        files += 1;
-    }
-    assert!(files >= 30, "only {files} corpus files");
+    let files = corpus::replay("memo_grams", 30, |data| memos += run(data));
     assert!(memos >= 20, "only {memos} memos from {files} files");
 }
 
 #[test]
 fn seed_scenarios_behave() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/memo_grams");
+    let dir = corpus::dir("memo_grams");
     let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
     assert_eq!(run(&read("s2_text_segments")), 1);
     assert_eq!(run(&read("s4_out_of_order")), 1);

@@ -16,12 +16,14 @@
 //!
 //! - [`io`]: a scratch directory, a port-0 address, descriptor counts;
 //! - [`hex`]: hex text to bytes and back;
+//! - [`corpus`]: the fuzz corpora, replayed;
 //! - [`tools`]: external programs a test needs (curl, python3);
 //! - `http` (feature `http`): a server on a free port, raw client sockets,
 //!   a bounded exchange of bytes;
 //! - `memo` (feature `memo`): the spec's message id and fusing helpers.
 #![allow(dead_code)]
 
+pub mod corpus;
 pub mod hex;
 #[cfg(feature = "http")]
 pub mod http;
