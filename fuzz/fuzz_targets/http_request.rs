@@ -1,7 +1,7 @@
 //! The server's request reading over arbitrary bytes: pipelined heads and
 //! bodies, whole and in pieces, checked against a strict reference. The
 //! harness is shared with the corpus replay test
-//! `hio/tests/http_request_corpus.rs`.
+//! `hio/tests/http/request_corpus.rs`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

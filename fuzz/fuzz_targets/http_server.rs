@@ -1,7 +1,7 @@
 //! The HTTP server's state machine: scripts of clients that send request
 //! fragments, reset and reconnect from the same address, close, and wait,
 //! against a real server on loopback. The harness is shared with
-//! `hio/tests/http_server_script.rs`.
+//! `hio/tests/http/server_script.rs`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,6 +1,6 @@
 //! Fuzz the memogram decoder and reassembler (`hio::memo`). The harness
 //! (input framing, flags and checks) is shared with the corpus replay test
-//! `hio/tests/memo_corpus.rs`.
+//! `hio/tests/memo/corpus.rs`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,7 +1,7 @@
 //! The Server-Sent Events parser over arbitrary bytes, whole and in
 //! pieces: same events either way, `pending()` never above the input,
 //! and every event survives rendering and parsing again. The harness is
-//! shared with the corpus replay test `hio/tests/http_corpus.rs`.
+//! shared with the corpus replay test `hio/tests/http/corpus.rs`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

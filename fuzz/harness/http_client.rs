@@ -1,5 +1,5 @@
 // The HTTP client's fuzz harness, shared by the `http_response` and `sse`
-// fuzz targets and by `hio/tests/http_corpus.rs` (which replays the seed
+// fuzz targets and by `hio/tests/http/corpus.rs` (which replays the seed
 // and found corpora without cargo-fuzz): both `include!` this file, so
 // they run the same code and the same checks.
 //

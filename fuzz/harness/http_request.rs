@@ -1,5 +1,5 @@
 // The server's request-parsing fuzz harness, shared by the `http_request`
-// fuzz target and `hio/tests/http_request_corpus.rs` (which replays the
+// fuzz target and `hio/tests/http/request_corpus.rs` (which replays the
 // corpus without cargo-fuzz): both `include!` this file.
 //
 // An input is a stream of pipelined requests, read as the server reads

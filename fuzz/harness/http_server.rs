@@ -1,5 +1,5 @@
 // The HTTP server's state machine under a script of hostile clients,
-// shared by the `http_server` fuzz target and `hio/tests/http_server_script.rs`
+// shared by the `http_server` fuzz target and `hio/tests/http/server_script.rs`
 // (a property test over random scripts): both `include!` this file.
 //
 // Three client slots talk to one real `hio::http::Server` on loopback.

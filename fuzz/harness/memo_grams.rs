@@ -1,6 +1,6 @@
 // The memogram fuzz harness, shared by the fuzz target
 // (`fuzz/fuzz_targets/memo_grams.rs`) and the corpus replay test
-// (`hio/tests/memo_corpus.rs`), both of which `include!` it.
+// (`hio/tests/memo/corpus.rs`), both of which `include!` it.
 //
 // Input: one flag byte, then grams framed as a big-endian `u16` length and
 // that many bytes (a short last frame takes what is left). Flags: bit 0

@@ -99,7 +99,7 @@ fn shuffle<T: Clone>(items: &[T]) -> Vec<T> {
 // ---- S1–S7 ----
 
 #[test]
-fn s1_single_unsigned_text_gram() {
+fn memo_s1_single_unsigned_text_gram() {
     let grams = rend(&["--size", "65535", "--mid", MID], "Hello There");
     assert_eq!(
         grams,
@@ -109,7 +109,7 @@ fn s1_single_unsigned_text_gram() {
 }
 
 #[test]
-fn s2_unsigned_text_segmentation() {
+fn memo_s2_unsigned_text_segmentation() {
     let grams = rend(&["--size", "38", "--mid", MID], "See ya later!");
     assert_eq!(
         grams,
@@ -124,7 +124,7 @@ fn s2_unsigned_text_segmentation() {
 }
 
 #[test]
-fn s3_binary_headers_with_the_non_zeroth_size_quirk() {
+fn memo_s3_binary_headers_with_the_non_zeroth_size_quirk() {
     let grams = rend(
         &["--size", "38", "--curt", "--mid", MID],
         "See ya later alligator!",
@@ -153,7 +153,7 @@ fn s3_binary_headers_with_the_non_zeroth_size_quirk() {
 }
 
 #[test]
-fn s4_hand_made_grams_out_of_order_first_copy_wins() {
+fn memo_s4_hand_made_grams_out_of_order_first_copy_wins() {
     let gram = |head: &str, body: &str| hex(format!("{head}{MID}{body}").as_bytes());
     assert_eq!(
         fuse(&[gram("bAABAAAB", " there"), gram("bAAAAAAC", "hello")]),
@@ -170,7 +170,7 @@ fn s4_hand_made_grams_out_of_order_first_copy_wins() {
 }
 
 #[test]
-fn s5_signed_gram_deterministic_keys() {
+fn memo_s5_signed_gram_deterministic_keys() {
     let grams = rend(
         &["--size", "65535", "--sign", SEED, "--mid", MID],
         "Hello There",
@@ -188,7 +188,7 @@ fn s5_signed_gram_deterministic_keys() {
 }
 
 #[test]
-fn s6_signed_two_gram_memo() {
+fn memo_s6_signed_two_gram_memo() {
     let grams = rend(
         &["--size", "170", "--sign", SEED, "--mid", MID],
         "Hello There, how are you?",
@@ -213,7 +213,7 @@ fn s6_signed_two_gram_memo() {
 }
 
 #[test]
-fn s7_signed_binary() {
+fn memo_s7_signed_binary() {
     let grams = rend(
         &["--size", "170", "--curt", "--sign", SEED, "--mid", MID],
         "Hello There, how are you?",

@@ -1,4 +1,4 @@
-//! Every scenario in `tests/traces` (found by differential runs against
+//! Every scenario in `hio/tests/traces` (found by differential runs against
 //! Python HIO 0.7.20) and, when present, `../shared/spec/traces` gives
 //! exactly the trace Python HIO gave.
 
@@ -42,7 +42,7 @@ fn check_dir(dir: &Path) -> usize {
 
 #[test]
 fn regression_traces_match_python_hio() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/traces");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hio/tests/traces");
     assert!(check_dir(&dir) >= 30);
 }
 

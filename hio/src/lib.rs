@@ -50,12 +50,38 @@
 //!
 //! ## Features
 //!
+//! The scheduler, tyming, TCP, UDP, UXD, [`Filer`] and [`WireLog`] are
+//! always there. The rest is behind Cargo features; the first three are on
+//! by default, so `default-features = false` keeps only the core.
+//!
 //! - `signals` (default): [`Doist::handle_signals`], SIGINT/SIGTERM as
-//!   HIO's `KeyboardInterrupt`.
-//! - `memo` (default): [`memo`], memograms (segmentation, reassembly,
-//!   signing).
-//! - `test-util`: `testing`, helpers for tests of code built on hio (a
+//!   HIO's `KeyboardInterrupt` (adds `signal-hook`).
+//! - `memo` (default): [`memo`], memograms: segmentation, reassembly and
+//!   Ed25519 signing (adds `base64`, `ed25519-dalek`, `getrandom`).
+//! - `http` (default): [`http`], the HTTP/1.1 server and client, server-sent
+//!   events and static files (adds `httparse`, `http`, `bytes`,
+//!   `serde_json`, `mime_guess`).
+//! - `test-util`: [`testing`], helpers for tests of code built on hio (a
 //!   doer watcher, an in-memory memo network).
+//! - `count-allocations`: for hio's own allocation test only (`cargo test
+//!   -p hio --features count-allocations --test alloc`): it links
+//!   `allocation-counter`, which replaces the global allocator with a
+//!   counting one. Not for programs.
+//!
+//! The examples name the features they need (`required-features`):
+//! `echo_server` needs `signals`, `http_hello` needs `http` and `signals`.
+//!
+#![cfg_attr(
+    feature = "signals",
+    doc = "[`Doist::handle_signals`]: crate::Doist::handle_signals"
+)]
+#![cfg_attr(not(feature = "signals"), doc = "[`Doist::handle_signals`]: #features")]
+#![cfg_attr(feature = "memo", doc = "[`memo`]: crate::memo")]
+#![cfg_attr(not(feature = "memo"), doc = "[`memo`]: #features")]
+#![cfg_attr(feature = "http", doc = "[`http`]: crate::http")]
+#![cfg_attr(not(feature = "http"), doc = "[`http`]: #features")]
+#![cfg_attr(feature = "test-util", doc = "[`testing`]: crate::testing")]
+#![cfg_attr(not(feature = "test-util"), doc = "[`testing`]: #features")]
 //!
 //! The `hio` command (demo, echo, serve, memo, bench, trace) is the
 //! `hio-cli` crate; the `hio trace` scenario runner is the `hio-trace`

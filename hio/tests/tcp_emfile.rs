@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 
 use hio::tcp::Server;
 
-fn open_fds() -> u64 {
-    std::fs::read_dir("/proc/self/fd").unwrap().count() as u64
-}
+mod util;
+use util::io::open_fds;
 
 #[test]
 fn accept_survives_descriptor_exhaustion() {
@@ -21,7 +20,9 @@ fn accept_survives_descriptor_exhaustion() {
 
     let (soft, hard) = rlimit::Resource::NOFILE.get().unwrap();
     // Room for five more descriptors only.
-    rlimit::Resource::NOFILE.set(open_fds() + 5, hard).unwrap();
+    rlimit::Resource::NOFILE
+        .set(open_fds() as u64 + 5, hard)
+        .unwrap();
     for _ in 0..20 {
         server.service().unwrap();
     }

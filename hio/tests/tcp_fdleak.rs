@@ -8,9 +8,8 @@ use hio::Doist;
 use hio::tcp::{Client, ClientDoer, Server, ServerDoer};
 use hio::udp::{Peer, PeerDoer};
 
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
+mod util;
+use util::io::open_fds;
 
 #[test]
 fn shutdown_leaks_no_descriptor() {

@@ -18,9 +18,9 @@ check    random (memo, size, code, curt, signer, mid) cases: Python renders,
          the one deliberate difference: binary unsigned memos of 1-8 bytes,
          where Python writes gram count 0 and hio-rs writes 1); each side
          then decodes the other's grams. hio-rs runs as the ignored test
-         `interop_live` in hio/tests/memo_interop.rs.
+         `interop_live` in hio/tests/memo/interop.rs.
 vectors  writes tools/memo_interop/vectors.txt, the cases that
-         hio/tests/memo_interop.rs replays on every `cargo test`.
+         hio/tests/memo/interop.rs replays on every `cargo test`.
 corpus   writes the seed corpus of the fuzz target memo_grams.
 bench    runs `cargo bench --bench memo` in JSON mode and times Python HIO's
          rend and reassembly on the same workloads, alternating, and prints a
@@ -185,8 +185,8 @@ def cmd_check(a):
             for case, grams in rendered:
                 f.write(fmt_line(case, grams) + "\n")
         env = dict(os.environ, HIO_MEMO_INTEROP_IN=cin, HIO_MEMO_INTEROP_OUT=cout)
-        cmd = ["cargo", "test", "-q", "-p", "hio", "--release", "--test", "memo_interop", "--",
-               "--ignored", "--exact", "interop_live", "--nocapture"]
+        cmd = ["cargo", "test", "-q", "-p", "hio", "--release", "--test", "memo", "--",
+               "--ignored", "--exact", "interop::interop_live", "--nocapture"]
         run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
         sys.stderr.write(run.stdout[-3000:] + run.stderr[-3000:])
         if not os.path.exists(cout):

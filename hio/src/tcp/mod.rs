@@ -10,7 +10,8 @@
 //! instead of raising.
 //!
 //! Unlike Python HIO, a pass touches only the sockets that the readiness
-//! reactor ([`crate::rt`]) reports, so idle connections cost nothing.
+//! reactor (mio, in the crate's private `rt` module) reports, so idle
+//! connections cost nothing.
 
 mod client;
 mod doers;

@@ -885,6 +885,7 @@ impl Server {
     /// Tells the Doist that work is left for the next pass that no
     /// readiness will announce (requests already read, not yet answered),
     /// so it must not wait between passes.
+    #[cfg(feature = "http")]
     pub(crate) fn more_work(&self) {
         self.reg.reactor().more_work();
     }

@@ -1,4 +1,6 @@
-//! Shared helpers for the hio-core §7 conformance tests.
+//! Helpers shared by hio's test binaries.
+//!
+//! This module (hio-core §7 conformance helpers):
 //!
 //! - [`TryDoer`]: HIO's `ExDoer`/`TryDoer` test doers as one [`Doer`] that
 //!   records `(tyme, context, feed, count)` rows (HIO's `State`).
@@ -9,7 +11,26 @@
 //!   self-removed doer is freed in Rust, while Python keeps the object).
 //! - [`Journal`]: one event list shared by several doers, for orderings across
 //!   doers (close order, pass order).
+//!
+//! Submodules:
+//!
+//! - [`io`]: a scratch directory, a port-0 address, descriptor counts;
+//! - [`hex`]: hex text to bytes and back;
+//! - [`corpus`]: the fuzz corpora, replayed;
+//! - [`tools`]: external programs a test needs (curl, python3);
+//! - `http` (feature `http`): a server on a free port, raw client sockets,
+//!   a bounded exchange of bytes;
+//! - `memo` (feature `memo`): the spec's message id and fusing helpers.
 #![allow(dead_code)]
+
+pub mod corpus;
+pub mod hex;
+#[cfg(feature = "http")]
+pub mod http;
+pub mod io;
+#[cfg(feature = "memo")]
+pub mod memo;
+pub mod tools;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
