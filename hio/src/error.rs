@@ -38,7 +38,7 @@ pub enum Error {
     /// finishing (Python's "generator ignored GeneratorExit").
     #[error("coroutine ignored its close and yielded again")]
     IgnoredClose,
-    /// A [`MonoTimer`](crate::MonoTimer) built with `retro = false` saw the
+    /// A [`MonoTimer`](crate::tyming::MonoTimer) built with `retro = false` saw the
     /// wall clock go backwards by `by` seconds.
     #[error("wall clock went backwards by {by} s")]
     Retrograde {

@@ -30,7 +30,7 @@ pub const MAX_UXD_PATH_LEN: usize = if cfg!(any(target_os = "linux", target_os =
 /// Checks that `path` fits a Unix-domain socket address
 /// ([`MAX_UXD_PATH_LEN`] bytes), with [`Error::Size`] if it does not.
 ///
-/// A UXD peer calls this on its [`Filer`] path before binding.
+/// A UXD peer calls this on its [`Filer`](super::Filer) path before binding.
 ///
 /// ```
 /// use std::path::Path;
@@ -53,7 +53,7 @@ pub fn check_uxd_path_len(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// How a [`Filer`] opens a file that already exists (HIO's `mode`).
+/// How a [`Filer`](super::Filer) opens a file that already exists (HIO's `mode`).
 ///
 /// A file that does not exist yet is always created exclusively, readable
 /// and writable, with the Filer's permissions (Python's `w+`).
