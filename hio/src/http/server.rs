@@ -276,7 +276,10 @@ impl Writer {
         match stream.next_piece() {
             Piece::Data(d) if d.is_empty() && !self.ending => Step::Pending,
             Piece::Data(d) => {
-                self.write_piece(out, &d);
+                // An empty piece written chunked would be the last chunk.
+                if !d.is_empty() {
+                    self.write_piece(out, &d);
+                }
                 if self.ending {
                     self.finish(out)
                 } else if let Mode::Fixed(0) = self.mode {

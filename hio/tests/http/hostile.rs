@@ -510,6 +510,41 @@ fn complete_fast(b: &[u8]) -> bool {
     text(b).ends_with("fast")
 }
 
+/// A stream with nothing queued when the shutdown comes (its events
+/// already sent) ends with one last chunk, and nothing after it.
+#[test]
+fn shutdown_ends_a_quiet_stream_with_one_last_chunk() {
+    let feed = Feed::new(16);
+    let handle = feed.clone();
+    let mut server = server_with(
+        move |_req: Request<Bytes>| Response::new(Body::stream(handle.subscribe())),
+        HttpOpts::default(),
+    );
+    let mut c = connect(&server);
+    c.write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    spin(&mut server, 10);
+    feed.send(&Event::data("sent"));
+    let (mut got, mut closed) = (Vec::new(), false);
+    let start = Instant::now();
+    while !text(&got).contains("data: sent") {
+        assert!(start.elapsed() < Duration::from_secs(5), "{:?}", text(&got));
+        spin(&mut server, 1);
+        got.extend(drain(&mut c).0);
+    }
+    server.shutdown();
+    while !server.drained() || !closed {
+        assert!(start.elapsed() < Duration::from_secs(10), "not drained");
+        spin(&mut server, 1);
+        let (more, end) = drain(&mut c);
+        got.extend(more);
+        closed |= end;
+    }
+    let s = text(&got);
+    let (_, after) = s.split_once("data: sent\n\n\r\n").unwrap();
+    assert_eq!(after, "0\r\n\r\n", "{s:?}");
+}
+
 #[test]
 fn graceful_shutdown_finishes_downloads_and_ends_streams() {
     let feed = Feed::new(16);
