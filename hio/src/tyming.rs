@@ -508,3 +508,20 @@ impl<K: Ord> Ord for Deadline<K> {
             .then_with(|| self.1.cmp(&other.1))
     }
 }
+
+/// A min-heap of [`Deadline`]s.
+pub(crate) type Deadlines<K> = std::collections::BinaryHeap<std::cmp::Reverse<Deadline<K>>>;
+
+/// Drops superseded entries (`live` says which keys still count) once the
+/// heap holds more than twice the `held` entries it needs, plus slack: a
+/// superseded entry leaves only when it comes due, and with tyme standing
+/// still it never does. Amortized, since each sweep halves the heap.
+pub(crate) fn sweep<K: Ord>(
+    heap: &mut Deadlines<K>,
+    held: usize,
+    mut live: impl FnMut(&K) -> bool,
+) {
+    if heap.len() > 2 * held + 64 {
+        heap.retain(|std::cmp::Reverse(Deadline(_, k))| live(k));
+    }
+}

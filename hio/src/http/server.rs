@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
@@ -18,7 +18,7 @@ use super::{Body, HttpError, Piece, push_http_date, title_case};
 use crate::doing::{Cx, ServiceDoer, Serviced};
 use crate::error::Result;
 use crate::tcp::{self, ConnId, ServerOpts};
-use crate::tyming::{Deadline, Tymth};
+use crate::tyming::{Deadline, Deadlines, Tymth, sweep};
 
 /// Handles one request: HIO's WSGI app, as a Rust function or object.
 ///
@@ -547,7 +547,7 @@ pub struct Server {
     /// Connections to close as soon as their last bytes are sent.
     closing: Vec<ConnId>,
     /// Armed tymeouts: (due, (connection, sequence number)).
-    due: BinaryHeap<Reverse<Deadline<(ConnId, u32)>>>,
+    due: Deadlines<(ConnId, u32)>,
     /// Scratch list of connections, kept to save an allocation per pass.
     ids: Vec<ConnId>,
     /// Draining for shutdown: no new requests are read.
@@ -601,7 +601,7 @@ impl Server {
             active: Vec::new(),
             drive: Vec::new(),
             closing: Vec::new(),
-            due: BinaryHeap::new(),
+            due: Deadlines::new(),
             ids: Vec::new(),
             draining: false,
             more: false,
@@ -908,16 +908,13 @@ impl Server {
             self.due
                 .push(Reverse(Deadline(from + span, (id, conn.seq))));
         }
-        // Superseded entries wait in the heap until due, and with tyme
-        // standing still they never are: sweep them out now and then.
-        if self.due.len() > 2 * self.conns.len() + 64 {
-            let conns = &self.conns;
-            self.due.retain(|Reverse(Deadline(_, (id, seq)))| {
-                conns
-                    .get(id)
-                    .is_some_and(|c| c.seq == *seq && c.wait.is_some())
-            });
-        }
+        // Entries superseded by a newer wait linger in the heap until due.
+        let conns = &self.conns;
+        sweep(&mut self.due, conns.len(), |(id, seq)| {
+            conns
+                .get(id)
+                .is_some_and(|c| c.seq == *seq && c.wait.is_some())
+        });
     }
 
     /// Advances one connection as far as it can go now, and closes it when

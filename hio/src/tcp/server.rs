@@ -2,7 +2,7 @@
 //! connection.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 
@@ -13,7 +13,7 @@ use socket2::{Domain, Socket, Type};
 use super::{BUF_SIZE, Link, Tap, tune};
 use crate::error::{Error, Result};
 use crate::rt::{Moving, Reactor, Registration};
-use crate::tyming::{Deadline, Tymth};
+use crate::tyming::{Deadline, Deadlines, Tymth, sweep};
 
 /// Key of the listening socket in the reactor.
 const LISTENER: u32 = u32::MAX;
@@ -266,7 +266,7 @@ pub struct Server {
     received: Vec<u32>,
     cutoffs: Vec<u32>,
     /// Idle-tymeout checks: (tyme, (slot, generation)).
-    idle: BinaryHeap<Reverse<Deadline<(u32, u32)>>>,
+    idle: Deadlines<(u32, u32)>,
     tymth: Tymth,
     tap: Option<Tap>,
 }
@@ -321,7 +321,7 @@ impl Server {
             tx_ready: Vec::new(),
             received: Vec::new(),
             cutoffs: Vec::new(),
-            idle: BinaryHeap::new(),
+            idle: Deadlines::new(),
             tymth: Tymth::default(),
             tap: None,
         }
@@ -615,14 +615,13 @@ impl Server {
         self.count -= 1;
         self.generations[key as usize] = self.generations[key as usize].wrapping_add(1);
         self.free.push(key);
-        // Deadlines of removed connections linger in the heap until due;
-        // with tyme standing still they never are, so sweep them out.
-        if self.idle.len() > 2 * self.count + 64 {
-            let slots = &self.slots;
-            self.idle.retain(|Reverse(Deadline(_, (k, g)))| {
-                matches!(slots.get(*k as usize), Some(Some(r)) if r.generation == *g)
-            });
-        }
+        // Deadlines of removed connections linger in the heap until due.
+        let slots = &self.slots;
+        sweep(
+            &mut self.idle,
+            self.count,
+            |(k, g)| matches!(slots.get(*k as usize), Some(Some(r)) if r.generation == *g),
+        );
         Some(r)
     }
 
